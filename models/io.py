@@ -1,0 +1,105 @@
+"""File I/O for channelwise: atomic writers and the model store (LightGBM text + JSON, never pickle)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary sibling path that replaces ``path`` only if the block succeeds.
+
+    The temporary file lives in the destination directory so the final ``os.replace``
+    is atomic on POSIX; on error it is removed and ``path`` is left untouched.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _write_with(path: str | Path, writer: Callable[[Path], None]) -> Path:
+    with atomic_path(path) as tmp:
+        writer(tmp)
+    return Path(path)
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write UTF-8 text atomically."""
+    return _write_with(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def to_jsonable(value: Any) -> Any:
+    """Convert numpy and pandas scalars and containers to plain JSON types."""
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if hasattr(value, "item") and callable(value.item):
+        return value.item()
+    if isinstance(value, float) and value != value:  # NaN is not valid JSON
+        return None
+    return value
+
+
+def write_json(path: str | Path, payload: Any) -> Path:
+    """Write JSON atomically with sorted keys, so equal payloads give equal bytes."""
+    text = json.dumps(to_jsonable(payload), indent=2, sort_keys=True, allow_nan=False)
+    return write_text(path, text + "\n")
+
+
+def read_json(path: str | Path) -> Any:
+    """Read a JSON file."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def write_parquet(path: str | Path, frame: pd.DataFrame) -> Path:
+    """Write a frame to Parquet atomically, without the index."""
+    return _write_with(path, lambda tmp: frame.to_parquet(tmp, index=False, engine="pyarrow"))
+
+
+def write_csv(path: str | Path, frame: pd.DataFrame, float_format: str | None = None) -> Path:
+    """Write a frame to CSV atomically, without the index."""
+    return _write_with(
+        path, lambda tmp: frame.to_csv(tmp, index=False, float_format=float_format)
+    )
+
+
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def write_table(directory: str | Path, name: str, frame: pd.DataFrame, fmt: str) -> Path:
+    """Write one input table as ``<name>.csv`` or ``<name>.parquet``, atomically.
+
+    CSV timestamps use ``YYYY-MM-DD HH:MM:SS`` and a date-only column (all midnight)
+    is written as ``YYYY-MM-DD``, so the files read the same in any tool.
+    """
+    path = Path(directory) / f"{name}.{fmt}"
+    if fmt == "parquet":
+        return write_parquet(path, frame)
+    if fmt != "csv":
+        raise ValueError(f"unknown table format {fmt!r}; use 'csv' or 'parquet'")
+    text = frame.copy()
+    for column in text.columns:
+        if pd.api.types.is_datetime64_any_dtype(text[column]):
+            values = text[column]
+            is_date = bool((values.dropna() == values.dropna().dt.normalize()).all())
+            text[column] = values.dt.strftime("%Y-%m-%d" if is_date else TIMESTAMP_FORMAT)
+    return write_csv(path, text)

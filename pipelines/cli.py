@@ -1,0 +1,26 @@
+"""The ``channelwise`` command line: one Typer app, one module per command."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="channelwise",
+    help="Budget plans and KPI weights that maximise customer lifetime value.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    from pipelines.commands import simulate, validate
+
+    app.command("simulate")(simulate.simulate)
+    app.command("validate")(validate.validate)
+
+
+_register()
+
+if __name__ == "__main__":
+    app()
