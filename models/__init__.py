@@ -1,0 +1,1 @@
+"""Estimators, solvers, the simulator and model I/O."""

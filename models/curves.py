@@ -62,7 +62,7 @@ def hill(x: ArrayLike, half_saturation: float, shape: float) -> FloatArray:
 
 
 def hill_derivative(x: ArrayLike, half_saturation: float, shape: float) -> FloatArray:
-    """Derivative of :func:`hill` with respect to ``x``."""
+    """Return the derivative of :func:`hill` with respect to ``x``."""
     arr = np.clip(np.asarray(x, dtype=np.float64), 1e-12, None)
     ratio = arr / half_saturation
     powered = np.power(ratio, shape)

@@ -1,4 +1,4 @@
-"""File I/O for channelwise: atomic writers and the model store (LightGBM text + JSON, never pickle)."""
+"""File I/O: atomic writers and the model store (LightGBM text + JSON, never pickle)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,10 @@ def _write_with(path: str | Path, writer: Callable[[Path], None]) -> Path:
 
 def write_text(path: str | Path, text: str) -> Path:
     """Write UTF-8 text atomically."""
-    return _write_with(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    return _write_with(path, write)
 
 
 def to_jsonable(value: Any) -> Any:

@@ -107,12 +107,12 @@ def simulate_spend(rng: np.random.Generator) -> pd.DataFrame:
 
 
 def expected_lead_counts(spend: pd.DataFrame, multiplier: float) -> np.ndarray:
-    """Expected leads per (week, channel) under the true curves; shape (weeks, channels)."""
+    """Return expected leads per (week, channel) under the true curves: (weeks, channels)."""
     wide = spend.pivot(index="week", columns="channel", values="spend")
     season = demand(np.arange(N_WEEKS))
     columns = []
     for spec in CHANNELS:
-        media = 0.0
+        media = np.zeros(N_WEEKS)
         if spec.paid:
             adstock = geometric_adstock(wide[spec.name].to_numpy(), spec.adstock_theta)
             media = spec.max_leads * hill(adstock, spec.half_saturation, spec.hill_shape)
@@ -129,7 +129,7 @@ def draw_lead_counts(rng: np.random.Generator, expected: np.ndarray) -> np.ndarr
 def _categorical(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
     """Draw one category index per row from row-specific probabilities (rows x categories)."""
     cumulative = np.cumsum(probs, axis=1)
-    u = rng.random(probs.shape[0])[:, None]
+    u = rng.random((probs.shape[0], 1))
     return np.minimum((u > cumulative).sum(axis=1), probs.shape[1] - 1)
 
 
@@ -232,7 +232,7 @@ def _timestamp(start: pd.Series | pd.DatetimeIndex, days: np.ndarray) -> pd.Seri
 
 
 def lead_table(leads: pd.DataFrame, teams: TeamEffects) -> pd.DataFrame:
-    """The observable leads table: attributes and funnel times censored at the data end."""
+    """Build the observable leads table: attributes and funnel times censored at the end."""
     end = end_of_data()
     created = leads["created_at"]
     cycle = leads["cycle_days"].to_numpy()
@@ -266,7 +266,7 @@ def lead_table(leads: pd.DataFrame, teams: TeamEffects) -> pd.DataFrame:
 
 
 def customer_table(lead_rows: pd.DataFrame) -> pd.DataFrame:
-    """Customers are the leads that converted before the data end."""
+    """Build customers: the leads that converted before the data end."""
     won = lead_rows[lead_rows["customer_id"].notna()]
     return pd.DataFrame({
         "customer_id": won["customer_id"].to_numpy(),
@@ -291,9 +291,10 @@ def order_table(
     observable_days = (end_of_data() - acquired).total_seconds().to_numpy() / 86_400
     active = np.minimum(latent.loc[won, "lifetime_days"].to_numpy(), observable_days)
     n_repeat = rng.poisson(rate * active)
-    owner = np.concatenate([np.arange(int(won.sum())), np.repeat(np.arange(int(won.sum())), n_repeat)])
     first = int(won.sum())
-    delay = np.concatenate([np.zeros(first), rng.random(int(n_repeat.sum())) * active[owner[first:]]])
+    owner = np.concatenate([np.arange(first), np.repeat(np.arange(first), n_repeat)])
+    repeat_delay = rng.random(int(n_repeat.sum())) * active[owner[first:]]
+    delay = np.concatenate([np.zeros(first), repeat_delay])
     ordered_at = _timestamp(acquired[owner], delay)
     revenue = np.round(rng.gamma(3.0, mean_value[owner] / 3.0), 2)
     orders = pd.DataFrame({"customer_id": customer_ids[owner], "ordered_at": ordered_at,

@@ -27,7 +27,7 @@ RESPONSE_MODEL = (
 
 
 def channel_economics(leads: pd.DataFrame) -> pd.DataFrame:
-    """True P(convert), 365-day CLTV of a new customer and value per lead, per channel.
+    """Compute true P(convert), new-customer 365-day CLTV and value per lead, per channel.
 
     CLTV is weighted by each lead's conversion probability, so that
     ``p_convert * cltv_365 == mean(p_i * value_i)``: the value of an average lead.
@@ -53,7 +53,9 @@ def spend_upper_bounds(spend: pd.DataFrame, weeks: int = CURRENT_WEEKS) -> pd.Se
     return 2.0 * wide.rolling(weeks).mean().max()
 
 
-def _curve(spec: ChannelSpec, multiplier: float, weight: float) -> Callable[[np.ndarray], np.ndarray]:
+def _curve(
+    spec: ChannelSpec, multiplier: float, weight: float
+) -> Callable[[np.ndarray], np.ndarray]:
     def value(s: np.ndarray) -> np.ndarray:
         return weight * multiplier * spec.max_leads * hill(s, spec.half_saturation, spec.hill_shape)
 
@@ -63,11 +65,12 @@ def _curve(spec: ChannelSpec, multiplier: float, weight: float) -> Callable[[np.
 def plan_values(
     plans: dict[str, pd.Series], economics: pd.DataFrame, multiplier: float
 ) -> dict[str, float]:
-    """True weekly incremental value of each plan."""
+    """Return the true weekly incremental value of each plan."""
     paid = [s for s in CHANNELS if s.paid]
+    per_lead = {str(k): float(v) for k, v in economics["value_per_lead"].items()}
     return {
         name: float(sum(
-            _curve(s, multiplier, economics.loc[s.name, "value_per_lead"])(
+            _curve(s, multiplier, per_lead[s.name])(
                 np.array([plan[s.name]]))[0] for s in paid))
         for name, plan in plans.items()
     }
@@ -76,13 +79,14 @@ def plan_values(
 def oracle_plans(
     spend: pd.DataFrame, economics: pd.DataFrame, multiplier: float
 ) -> tuple[dict[str, pd.Series], float]:
-    """Current mix, true-value oracle and lead-volume plan at the current budget."""
+    """Return the current mix, true-value oracle and lead-volume plan at the current budget."""
     paid = [s for s in CHANNELS if s.paid]
     names = [s.name for s in paid]
     current = current_spend(spend).reindex(names)
     upper = spend_upper_bounds(spend).reindex(names).to_numpy()
     budget = float(current.sum())
-    value_fns = [_curve(s, multiplier, economics.loc[s.name, "value_per_lead"]) for s in paid]
+    per_lead = {str(k): float(v) for k, v in economics["value_per_lead"].items()}
+    value_fns = [_curve(s, multiplier, per_lead[s.name]) for s in paid]
     lead_fns = [_curve(s, multiplier, 1.0) for s in paid]
     oracle = maximise_allocation(value_fns, budget, np.zeros(len(paid)), upper)
     volume = maximise_allocation(lead_fns, budget, np.zeros(len(paid)), upper)

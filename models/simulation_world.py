@@ -42,7 +42,7 @@ class ScaleSpec:
 SCALES: dict[Scale, ScaleSpec] = {
     Scale.SMALL: ScaleSpec(lead_multiplier=0.05, n_teams=4),
     Scale.DEFAULT: ScaleSpec(lead_multiplier=1.0, n_teams=10),
-    Scale.LARGE: ScaleSpec(lead_multiplier=12.0, n_teams=10),
+    Scale.LARGE: ScaleSpec(lead_multiplier=36.0, n_teams=12),
 }
 
 
@@ -145,6 +145,6 @@ def expected_value(
     order_value: np.ndarray, purchases_per_day: np.ndarray, lifetime_days: np.ndarray,
     horizon_days: float,
 ) -> np.ndarray:
-    """Expected revenue in ``horizon_days`` from acquisition, acquisition order included."""
+    """Return expected revenue in ``horizon_days`` from acquisition, first order included."""
     repeat = purchases_per_day * expected_active_days(lifetime_days, horizon_days)
     return np.asarray(order_value * (1.0 + repeat))

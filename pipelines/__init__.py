@@ -1,0 +1,1 @@
+"""Thin DVC stage scripts and the channelwise CLI."""

@@ -23,8 +23,13 @@ class Paths:
     simulated: Path
     prepared: Path
     features: Path
+    predictions: Path
+    models: Path
+    explanations: Path
     metrics: Path
+    plots: Path
     reports: Path
+    figures: Path
 
 
 @dataclass(frozen=True)
@@ -50,9 +55,15 @@ class Params:
     paths: Paths
     simulate: SimulateParams
     features: FeaturesParams
+    raw: dict[str, Any]
+
+    def section(self, name: str) -> dict[str, Any]:
+        """Return one stage's raw section, for the stage to validate itself."""
+        return _section(self.raw, name)
 
 
 def _section(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    """Return ``raw[key]`` as a mapping or raise :class:`ParamsError`."""
     value = raw.get(key)
     if not isinstance(value, dict):
         raise ParamsError(f"params.yaml: section '{key}' is missing or not a mapping")
@@ -79,6 +90,7 @@ def parse_params(raw: dict[str, Any]) -> Params:
             paths=paths,
             simulate=SimulateParams(scale=scale),
             features=FeaturesParams(cutoff=_cutoff(_section(raw, "features").get("cutoff"))),
+            raw=raw,
         )
     except (KeyError, TypeError, ValueError) as err:
         if isinstance(err, ParamsError):

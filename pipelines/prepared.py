@@ -22,7 +22,7 @@ def read_prepared(directory: str | Path) -> Dataset:
 
 
 def data_end(data: Dataset) -> pd.Timestamp:
-    """The day after the last observed event: the natural 'as of' cutoff for the data."""
+    """Return the day after the last observed event: the natural cutoff for the data."""
     stamps = [data.orders["ordered_at"].max(), data.customers["acquired_at"].max(),
               data.spend["week"].max() + pd.Timedelta(days=6)]
     if data.leads is not None:

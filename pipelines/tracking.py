@@ -9,7 +9,7 @@ DEFAULT_EXPERIMENT = "channelwise"
 
 
 def tracking_uri() -> str:
-    """The tracking URI: ``MLFLOW_TRACKING_URI`` when set, else a local sqlite file."""
+    """Return ``MLFLOW_TRACKING_URI`` when set, else the local sqlite store."""
     return os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
 
 

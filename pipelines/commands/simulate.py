@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -14,10 +15,12 @@ console = Console()
 
 
 def simulate(
-    out: Path = typer.Option(Path("data/simulated"), "--out", help="Directory to write."),
-    seed: int = typer.Option(42, "--seed", help="Random seed; the same seed gives the same files."),
-    scale: Scale = typer.Option(Scale.DEFAULT, "--scale", help="small ~5k leads, default ~100k, large 1M+."),
-    fmt: str = typer.Option("csv", "--format", help="Table format: csv or parquet."),
+    out: Annotated[Path, typer.Option("--out", help="Directory to write.")] = Path(
+        "data/simulated"),
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 42,
+    scale: Annotated[Scale, typer.Option(help="small ~5k leads, default ~100k, large 1M+.")] = (
+        Scale.DEFAULT),
+    fmt: Annotated[str, typer.Option("--format", help="Table format: csv or parquet.")] = "csv",
 ) -> None:
     """Simulate a marketing world: customers, orders, spend, leads and truth.json.
 
