@@ -1,8 +1,9 @@
 """Global budget allocation over separable, non-decreasing channel value curves.
 
 An exact dynamic programme on a budget grid finds the global basin (S-shaped curves
-included), a local polish refines it, and a second programme over cell-wise upper
-values gives a certified upper bound on the continuous optimum.
+included); a second programme on a 64x finer grid, in a window of a few cells around that
+solution, polishes it; a programme over cell-wise ceilings gives a certified upper bound
+on the continuous optimum.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
-from scipy.optimize import minimize
 
 FloatArray = NDArray[np.float64]
 ValueFn = Callable[[FloatArray], FloatArray]
@@ -75,13 +75,16 @@ def _maxplus_step(
     return best, arg
 
 
-def _run_programme(tables: Sequence[FloatArray], n_cells: int) -> tuple[float, list[int]]:
+def _run_programme(
+    tables: Sequence[FloatArray], n_cells: int, track: bool = True
+) -> tuple[float, list[int]]:
     """Maximise the sum of table values with total cells <= n_cells; return value and cells."""
     value = np.zeros(n_cells + 1)
     choices: list[NDArray[np.int32]] = []
     for gains in tables:
         value, arg = _maxplus_step(value, gains)
-        choices.append(arg)
+        if track:
+            choices.append(arg)
     best_total = int(np.argmax(value))
     cells: list[int] = []
     remaining = best_total
@@ -92,25 +95,29 @@ def _run_programme(tables: Sequence[FloatArray], n_cells: int) -> tuple[float, l
     return float(value[best_total]), cells[::-1]
 
 
+def _total(fns: Sequence[ValueFn], spend: FloatArray) -> float:
+    return float(sum(fn(np.array([s]))[0] for fn, s in zip(fns, spend, strict=True)))
+
+
 def _polish(
-    fns: Sequence[ValueFn], start: FloatArray, lower: FloatArray, upper: FloatArray, budget: float
+    fns: Sequence[ValueFn], start: FloatArray, step: float, lower: FloatArray,
+    upper: FloatArray, budget: float, window: int = 3, refine: int = 64,
 ) -> FloatArray:
-    """Refine a feasible plan locally with SLSQP; keep the start if it does not improve."""
-
-    def total(x: FloatArray) -> float:
-        return float(sum(fn(np.array([xi]))[0] for fn, xi in zip(fns, x, strict=True)))
-
-    scale = max(budget, 1.0)
-    result = minimize(
-        lambda z: -total(z * scale) / max(abs(total(start)), 1e-12),
-        start / scale,
-        method="SLSQP",
-        bounds=list(zip(lower / scale, upper / scale, strict=True)),
-        constraints=[{"type": "eq", "fun": lambda z: (np.sum(z) * scale - budget) / scale}],
-        options={"maxiter": 200, "ftol": 1e-12},
-    )
-    candidate = _repair_budget(np.clip(result.x * scale, lower, upper), lower, upper, budget)
-    return candidate if total(candidate) >= total(start) else start
+    """Re-solve on a ``refine``-times finer grid within ``window`` coarse cells of ``start``."""
+    lo = np.maximum(lower, start - window * step)
+    hi = np.minimum(upper, start + window * step)
+    free = budget - lo.sum()
+    if free <= 0:
+        return start
+    n_fine = int(np.ceil(free / (step / refine)))
+    fine = free / n_fine
+    caps = np.minimum(n_fine, np.floor((hi - lo) / fine + 1e-9)).astype(int)
+    tables = [np.asarray(fn(lo[c] + fine * np.arange(caps[c] + 1)), dtype=np.float64)
+              for c, fn in enumerate(fns)]
+    _, cells = _run_programme(tables, n_fine)
+    candidate = _repair_budget(lo + fine * np.asarray(cells, dtype=np.float64), lower, upper,
+                               budget)
+    return candidate if _total(fns, candidate) >= _total(fns, start) else start
 
 
 def _repair_budget(
@@ -118,6 +125,9 @@ def _repair_budget(
 ) -> FloatArray:
     """Move the residual ``budget - sum(spend)`` onto channels with room, keeping bounds."""
     out = spend.astype(np.float64).copy()
+    snap = 1e-9 * max(budget, 1.0)  # solver dust at a bound reads as a real number otherwise
+    out = np.where(np.abs(out - lower) <= snap, lower, out)
+    out = np.where(np.abs(out - upper) <= snap, upper, out)
     for _ in range(3):
         residual = budget - float(out.sum())
         if abs(residual) <= 1e-12 * max(budget, 1.0):
@@ -148,6 +158,7 @@ def maximise_allocation(
     lower: Sequence[float] | FloatArray,
     upper: Sequence[float] | FloatArray,
     grid_size: int | None = None,
+    incumbent: Sequence[float] | FloatArray | None = None,
 ) -> AllocationResult:
     """Split ``budget`` across channels to maximise the sum of non-decreasing value curves.
 
@@ -161,7 +172,10 @@ def maximise_allocation(
     lower, upper : sequence of float
         Per-channel spend bounds.
     grid_size : int, optional
-        Cells of the programme; default :func:`default_grid_size`.
+        Cells of the coarse programme; default :func:`default_grid_size`.
+    incumbent : sequence of float, optional
+        A known plan (such as the current mix); returned instead when it is feasible and
+        worth more, so the result is never worse than it.
 
     Returns
     -------
@@ -174,9 +188,8 @@ def maximise_allocation(
     n_cells = grid_size or default_grid_size(len(value_fns))
     free = max(budget - lo.sum(), 0.0)
     if free <= 0:
-        spend = lo.copy()
-        value = float(sum(fn(np.array([s]))[0] for fn, s in zip(value_fns, spend, strict=True)))
-        return AllocationResult(spend=spend, value=value, upper_bound=value)
+        return AllocationResult(spend=lo.copy(), value=_total(value_fns, lo),
+                                upper_bound=_total(value_fns, lo))
     step = free / n_cells
     caps = np.minimum(n_cells, np.floor((hi - lo) / step + 1e-9)).astype(int)
     grids = [lo[c] + step * np.arange(caps[c] + 1) for c in range(len(value_fns))]
@@ -186,8 +199,22 @@ def maximise_allocation(
         for fn, g, h in zip(value_fns, grids, hi, strict=True)
     ]
     _, cells = _run_programme(gains, n_cells)
-    upper_bound, _ = _run_programme(ceilings, n_cells)
+    upper_bound, _ = _run_programme(ceilings, n_cells, track=False)
     start = _repair_budget(lo + step * np.asarray(cells, dtype=np.float64), lo, hi, budget)
-    spend = _polish(value_fns, start, lo, hi, budget)
-    value = float(sum(fn(np.array([s]))[0] for fn, s in zip(value_fns, spend, strict=True)))
+    spend = _polish(value_fns, start, step, lo, hi, budget)
+    spend = _better_incumbent(value_fns, spend, incumbent, lo, hi, budget)
+    value = _total(value_fns, spend)
     return AllocationResult(spend=spend, value=value, upper_bound=max(upper_bound, value))
+
+
+def _better_incumbent(
+    fns: Sequence[ValueFn], spend: FloatArray, incumbent: Sequence[float] | FloatArray | None,
+    lower: FloatArray, upper: FloatArray, budget: float,
+) -> FloatArray:
+    """Return the incumbent when it is feasible and worth more than ``spend``."""
+    if incumbent is None:
+        return spend
+    known = np.asarray(incumbent, dtype=np.float64)
+    feasible = (abs(known.sum() - budget) <= 1e-9 * max(budget, 1.0)
+                and bool(np.all(known >= lower - 1e-9)) and bool(np.all(known <= upper + 1e-9)))
+    return known if feasible and _total(fns, known) > _total(fns, spend) else spend

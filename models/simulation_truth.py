@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 
 from models.allocation import maximise_allocation
+from models.allocation_plan import current_spend, spend_upper_bounds
 from models.curves import hill
 from models.simulation_world import CHANNELS, N_WEEKS, START_WEEK, ChannelSpec, TeamEffects
 
 SCHEMA_VERSION = 1
-CURRENT_WEEKS = 13
 RESPONSE_MODEL = (
     "leads_c(week) = demand(week) * (base_leads + max_leads * hill(adstock(spend))); "
     "adstock a_t = theta * a_(t-1) + (1 - theta) * s_t with a_(-1) = s_0; "
@@ -39,18 +39,6 @@ def channel_economics(leads: pd.DataFrame) -> pd.DataFrame:
     out["cltv_365"] = out["value_per_lead"] / out["p_convert"]
     out.index = [CHANNELS[i].name for i in out.index]
     return out
-
-
-def current_spend(spend: pd.DataFrame, weeks: int = CURRENT_WEEKS) -> pd.Series:
-    """Mean weekly spend per channel over the last ``weeks`` weeks."""
-    last = spend["week"].drop_duplicates().nlargest(weeks)
-    return spend[spend["week"].isin(last)].groupby("channel")["spend"].mean()
-
-
-def spend_upper_bounds(spend: pd.DataFrame, weeks: int = CURRENT_WEEKS) -> pd.Series:
-    """Twice the highest rolling ``weeks``-week mean weekly spend, per channel."""
-    wide = spend.pivot(index="week", columns="channel", values="spend").sort_index()
-    return 2.0 * wide.rolling(weeks).mean().max()
 
 
 def _curve(
@@ -140,8 +128,35 @@ def build_truth(
         "start_week": START_WEEK.date().isoformat(), "n_weeks": N_WEEKS,
         "response_model": RESPONSE_MODEL, "horizon_days": 365,
         "channels": channels, "teams": team_truth(teams),
-        "budget": {"weekly": float(plans["current"].sum()), "weeks_for_current": CURRENT_WEEKS},
+        "budget": {"weekly": float(plans["current"].sum()), "weeks_for_current": 13},
         "plans": {name: {"spend": plan.to_dict(), "value": values[name]}
                   for name, plan in plans.items()},
         "oracle_certificate_gap": gap,
     }
+
+
+def true_plan_value(truth: dict[str, Any], plan: dict[str, float]) -> float:
+    """Weekly incremental value of a plan under the true curves in ``truth.json``."""
+    total = 0.0
+    for name, spend in plan.items():
+        channel = truth["channels"].get(name)
+        if channel is None or not channel["paid"]:
+            continue
+        saturation = hill(np.array([spend]), channel["half_saturation"], channel["hill_shape"])[0]
+        total += channel["value_per_lead"] * channel["max_leads"] * float(saturation)
+    return total
+
+
+def plan_scorecard(truth: dict[str, Any], plans: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """Regret vs the oracle and share of the possible uplift captured, per plan, on true curves."""
+    oracle = truth["plans"]["oracle"]["value"]
+    current = true_plan_value(truth, truth["plans"]["current"]["spend"])
+    out: dict[str, Any] = {"oracle_value": oracle, "current_value": current}
+    for name, plan in plans.items():
+        value = true_plan_value(truth, plan)
+        out[name] = {
+            "true_value": value,
+            "regret": 1.0 - value / oracle,
+            "uplift_captured": (value - current) / (oracle - current) if oracle > current else None,
+        }
+    return out

@@ -14,9 +14,10 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from pipelines.commands import simulate, validate
+    from pipelines.commands import allocate, simulate, validate
 
     app.command("simulate")(simulate.simulate)
+    app.command("allocate")(allocate.allocate)
     app.command("validate")(validate.validate)
 
 

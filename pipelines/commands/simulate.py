@@ -9,7 +9,6 @@ import typer
 from rich.console import Console
 
 from models.simulation_world import Scale
-from pipelines.simulate import write_world
 
 console = Console()
 
@@ -26,6 +25,8 @@ def simulate(
 
     Example: channelwise simulate --out data/simulated --seed 42 --scale small
     """
+    from pipelines.simulate import write_world
+
     if fmt not in {"csv", "parquet"}:
         console.print(f"[red]error:[/red] --format must be csv or parquet, not {fmt!r}")
         raise typer.Exit(1)

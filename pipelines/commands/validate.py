@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
@@ -11,14 +11,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from features.contract import (
-    ContractError,
-    Dataset,
-    Violation,
-    describe_dataset,
-    load_dataset,
-)
-from features.contract_errors import format_example
+from features.contract_errors import ContractError, Violation, format_example
+
+if TYPE_CHECKING:
+    from features.contract import Dataset
 
 EXAMPLES_SHOWN = 3
 
@@ -41,6 +37,8 @@ def validate(
 
     Example: channelwise validate data/simulated
     """
+    from features.contract import load_dataset  # pandera is slow to import; only load it here
+
     console = Console()
     try:
         dataset = load_dataset(directory)
@@ -105,6 +103,8 @@ def summary_table(dataset: Dataset) -> Table:
     rich.table.Table
         Columns table, rows, date column, first and last (dates).
     """
+    from features.contract import describe_dataset
+
     summary = describe_dataset(dataset)
     table = Table(title="Input tables")
     for header in ("table", "rows", "date column", "first", "last"):
