@@ -28,13 +28,16 @@ from models.simulation_world import (
     ChannelSpec,
     Scale,
     TeamEffects,
+    World,
     demand,
     draw_team_effects,
     expected_value,
+    vary_world,
 )
 
 DAY_NS = 86_400 * 10**9
-LEAD_DISPERSION = 25.0  # negative-binomial size: variance = mu + mu^2 / 25
+LEAD_DISPERSION = 25.0
+DEFAULT_WORLD = World()  # negative-binomial size: variance = mu + mu^2 / 25
 
 
 @dataclass(frozen=True)
@@ -76,10 +79,12 @@ def _runs(rng: np.random.Generator, n_weeks: int, p_start: float, max_len: int) 
     return mask
 
 
-def simulate_channel_spend(rng: np.random.Generator, spec: ChannelSpec) -> np.ndarray:
+def simulate_channel_spend(
+    rng: np.random.Generator, spec: ChannelSpec, season: float = 1.0
+) -> np.ndarray:
     """Weekly spend with flighting: seasonal tilt, quarterly drift, bursts, dark weeks."""
     weeks = np.arange(N_WEEKS)
-    tilt = 1.0 + 0.8 * (demand(weeks) - 1.0)  # planners spend more in high season
+    tilt = 1.0 + 0.8 * (demand(weeks, season) - 1.0)  # planners spend more in high season
     level = spec.weekly_spend * tilt * _block_drift(rng, N_WEEKS)
     noise = np.exp(rng.normal(0.0, 0.12, N_WEEKS))
     if spec.spend_pattern == "bursty":
@@ -92,26 +97,28 @@ def simulate_channel_spend(rng: np.random.Generator, spec: ChannelSpec) -> np.nd
     return np.round(spend, 2)
 
 
-def simulate_spend(rng: np.random.Generator) -> pd.DataFrame:
+def simulate_spend(rng: np.random.Generator, world: World = DEFAULT_WORLD) -> pd.DataFrame:
     """Long spend table (week, channel, spend) for every paid channel."""
     frames = [
         pd.DataFrame({
             "week": START_WEEK + pd.to_timedelta(7 * np.arange(N_WEEKS), unit="D"),
             "channel": spec.name,
-            "spend": simulate_channel_spend(rng, spec),
+            "spend": simulate_channel_spend(rng, spec, world.season_amplitude),
         })
-        for spec in CHANNELS
+        for spec in world.channels
         if spec.paid
     ]
     return pd.concat(frames, ignore_index=True).sort_values(["week", "channel"], ignore_index=True)
 
 
-def expected_lead_counts(spend: pd.DataFrame, multiplier: float) -> np.ndarray:
+def expected_lead_counts(
+    spend: pd.DataFrame, multiplier: float, world: World = DEFAULT_WORLD
+) -> np.ndarray:
     """Return expected leads per (week, channel) under the true curves: (weeks, channels)."""
     wide = spend.pivot(index="week", columns="channel", values="spend")
-    season = demand(np.arange(N_WEEKS))
+    season = demand(np.arange(N_WEEKS), world.season_amplitude)
     columns = []
-    for spec in CHANNELS:
+    for spec in world.channels:
         media = np.zeros(N_WEEKS)
         if spec.paid:
             adstock = geometric_adstock(wide[spec.name].to_numpy(), spec.adstock_theta)
@@ -138,7 +145,8 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def draw_lead_attributes(
-    rng: np.random.Generator, counts: np.ndarray, teams: TeamEffects
+    rng: np.random.Generator, counts: np.ndarray, teams: TeamEffects,
+    channels: tuple[ChannelSpec, ...] = CHANNELS,
 ) -> pd.DataFrame:
     """One row per lead: week, channel, team, creation time and firmographics."""
     week_idx, channel_idx = np.nonzero(counts)
@@ -149,8 +157,8 @@ def draw_lead_attributes(
     created = START_WEEK.value + week_idx.astype(np.int64) * 7 * DAY_NS + offset_s * 10**9
     created_at = pd.to_datetime(created)
     month_idx = (created_at.year - START_WEEK.year) * 12 + created_at.month - 1
-    size_mix = np.array([spec.size_mix for spec in CHANNELS])[channel_idx]
-    engagement_mean = np.array([spec.engagement_mean for spec in CHANNELS])[channel_idx]
+    size_mix = np.array([spec.size_mix for spec in channels])[channel_idx]
+    engagement_mean = np.array([spec.engagement_mean for spec in channels])[channel_idx]
     engagement = np.clip(rng.normal(engagement_mean, 15.0), 0.0, 100.0).round(1)
     team_idx = rng.integers(0, len(teams.names), n)
     return pd.DataFrame({
@@ -168,9 +176,12 @@ def draw_lead_attributes(
     })
 
 
-def draw_funnel(rng: np.random.Generator, leads: pd.DataFrame, teams: TeamEffects) -> pd.DataFrame:
+def draw_funnel(
+    rng: np.random.Generator, leads: pd.DataFrame, teams: TeamEffects,
+    channels: tuple[ChannelSpec, ...] = CHANNELS,
+) -> pd.DataFrame:
     """Add true stage probabilities, realised stages and stage delays (days)."""
-    spec_array = {f: np.array([getattr(s, f) for s in CHANNELS]) for f in
+    spec_array = {f: np.array([getattr(s, f) for s in channels]) for f in
                   ("mql_logit", "sql_logit", "won_logit", "cycle_days")}
     c = leads["channel_idx"].to_numpy()
     skill = teams.skill_by_month[leads["team_idx"].to_numpy(), leads["month_idx"].to_numpy()]
@@ -191,15 +202,16 @@ def draw_funnel(rng: np.random.Generator, leads: pd.DataFrame, teams: TeamEffect
 
 
 def draw_customer_params(
-    rng: np.random.Generator, leads: pd.DataFrame, teams: TeamEffects
+    rng: np.random.Generator, leads: pd.DataFrame, teams: TeamEffects,
+    channels: tuple[ChannelSpec, ...] = CHANNELS,
 ) -> pd.DataFrame:
     """Purchase rate, lifetime and order value each lead would have as a customer."""
     c = leads["channel_idx"].to_numpy()
     n = len(leads)
-    per_year = np.array([s.purchases_per_year for s in CHANNELS])[c]
-    lifetime = (np.array([s.lifetime_days for s in CHANNELS])[c]
+    per_year = np.array([s.purchases_per_year for s in channels])[c]
+    lifetime = (np.array([s.lifetime_days for s in channels])[c]
                 * teams.retention_multiplier[leads["team_idx"].to_numpy()])
-    order_value = (np.array([s.order_value for s in CHANNELS])[c]
+    order_value = (np.array([s.order_value for s in channels])[c]
                    * SIZE_VALUE_MULT[leads["size_idx"].to_numpy()] * rng.gamma(6.0, 1 / 6, n))
     rate = per_year / 365.0 * rng.gamma(4.0, 0.25, n)
     return leads.assign(
@@ -209,18 +221,26 @@ def draw_customer_params(
     )
 
 
+def world_for(seed: int, vary: bool) -> World:
+    """Return the default world, or a seed-specific variant of it."""
+    if not vary:
+        return DEFAULT_WORLD
+    return vary_world(np.random.default_rng(np.random.SeedSequence([seed, 11])))
+
+
 def simulate_lead_truth(
-    seed: int, scale: Scale | str
+    seed: int, scale: Scale | str, world: World = DEFAULT_WORLD
 ) -> tuple[pd.DataFrame, pd.DataFrame, TeamEffects]:
     """Spend plus one row per lead with every latent truth (probabilities, customer params)."""
     spec = SCALES[Scale(scale)]
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
     teams = draw_team_effects(streams[0], spec.n_teams)
-    spend = simulate_spend(streams[1])
-    counts = draw_lead_counts(streams[2], expected_lead_counts(spend, spec.lead_multiplier))
-    leads = draw_lead_attributes(streams[3], counts, teams)
-    leads = draw_funnel(streams[4], leads, teams)
-    leads = draw_customer_params(streams[5], leads, teams)
+    spend = simulate_spend(streams[1], world)
+    expected = expected_lead_counts(spend, spec.lead_multiplier, world)
+    counts = draw_lead_counts(streams[2], expected)
+    leads = draw_lead_attributes(streams[3], counts, teams, world.channels)
+    leads = draw_funnel(streams[4], leads, teams, world.channels)
+    leads = draw_customer_params(streams[5], leads, teams, world.channels)
     leads = leads.sort_values(["created_at", "channel_idx"], kind="stable", ignore_index=True)
     return spend, leads, teams
 
@@ -231,7 +251,9 @@ def _timestamp(start: pd.Series | pd.DatetimeIndex, days: np.ndarray) -> pd.Seri
     return pd.Series(pd.DatetimeIndex(start) + pd.to_timedelta(seconds, unit="s"))
 
 
-def lead_table(leads: pd.DataFrame, teams: TeamEffects) -> pd.DataFrame:
+def lead_table(
+    leads: pd.DataFrame, teams: TeamEffects, channels: tuple[ChannelSpec, ...] = CHANNELS
+) -> pd.DataFrame:
     """Build the observable leads table: attributes and funnel times censored at the end."""
     end = end_of_data()
     created = leads["created_at"]
@@ -250,7 +272,7 @@ def lead_table(leads: pd.DataFrame, teams: TeamEffects) -> pd.DataFrame:
     return pd.DataFrame({
         "lead_id": sequential_ids("L", len(leads), 7),
         "created_at": created,
-        "channel": np.array([s.name for s in CHANNELS])[leads["channel_idx"]],
+        "channel": np.array([s.name for s in channels])[leads["channel_idx"]],
         "team": np.array(teams.names)[leads["team_idx"]],
         "company_size": np.array(COMPANY_SIZES)[leads["size_idx"]],
         "industry": np.array(INDUSTRIES)[leads["industry_idx"]],
@@ -305,7 +327,9 @@ def order_table(
     return orders
 
 
-def simulate_world(seed: int, scale: Scale | str = Scale.DEFAULT) -> SimulatedWorld:
+def simulate_world(
+    seed: int, scale: Scale | str = Scale.DEFAULT, vary: bool = False
+) -> SimulatedWorld:
     """Simulate a whole world: the four tables plus ``truth.json`` content.
 
     Parameters
@@ -314,14 +338,18 @@ def simulate_world(seed: int, scale: Scale | str = Scale.DEFAULT) -> SimulatedWo
         The only source of randomness; the same seed gives identical tables.
     scale : {"small", "default", "large"}
         About 5k, 100k or 1M+ leads.
+    vary : bool
+        Draw a seed-specific variant of the world (curve shapes, seasonality strength,
+        channel economics) instead of the default one.
     """
     from models.simulation_truth import build_truth
 
-    spend, latent, teams = simulate_lead_truth(seed, scale)
-    leads = lead_table(latent, teams)
+    world = world_for(seed, vary)
+    spend, latent, teams = simulate_lead_truth(seed, scale, world)
+    leads = lead_table(latent, teams, world.channels)
     order_rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
     orders = order_table(order_rng, leads, latent)
     multiplier = SCALES[Scale(scale)].lead_multiplier
-    truth = build_truth(seed, str(Scale(scale)), multiplier, spend, latent, teams)
+    truth = build_truth(seed, str(Scale(scale)), multiplier, spend, latent, teams, world)
     return SimulatedWorld(customers=customer_table(leads), orders=orders, spend=spend,
                           leads=leads, truth=truth)

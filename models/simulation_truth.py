@@ -16,7 +16,14 @@ import pandas as pd
 from models.allocation import maximise_allocation
 from models.allocation_plan import current_spend, spend_upper_bounds
 from models.curves import hill
-from models.simulation_world import CHANNELS, N_WEEKS, START_WEEK, ChannelSpec, TeamEffects
+from models.simulation_world import (
+    CHANNELS,
+    N_WEEKS,
+    START_WEEK,
+    ChannelSpec,
+    TeamEffects,
+    World,
+)
 
 SCHEMA_VERSION = 1
 RESPONSE_MODEL = (
@@ -26,7 +33,9 @@ RESPONSE_MODEL = (
 )
 
 
-def channel_economics(leads: pd.DataFrame) -> pd.DataFrame:
+def channel_economics(
+    leads: pd.DataFrame, channels: tuple[ChannelSpec, ...] = CHANNELS
+) -> pd.DataFrame:
     """Compute true P(convert), new-customer 365-day CLTV and value per lead, per channel.
 
     CLTV is weighted by each lead's conversion probability, so that
@@ -37,7 +46,7 @@ def channel_economics(leads: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({"p_convert": grouped["p_convert"].mean(),
                         "value_per_lead": grouped["pv"].mean()})
     out["cltv_365"] = out["value_per_lead"] / out["p_convert"]
-    out.index = [CHANNELS[i].name for i in out.index]
+    out.index = [channels[i].name for i in out.index]
     return out
 
 
@@ -51,10 +60,11 @@ def _curve(
 
 
 def plan_values(
-    plans: dict[str, pd.Series], economics: pd.DataFrame, multiplier: float
+    plans: dict[str, pd.Series], economics: pd.DataFrame, multiplier: float,
+    channels: tuple[ChannelSpec, ...] = CHANNELS,
 ) -> dict[str, float]:
     """Return the true weekly incremental value of each plan."""
-    paid = [s for s in CHANNELS if s.paid]
+    paid = [s for s in channels if s.paid]
     per_lead = {str(k): float(v) for k, v in economics["value_per_lead"].items()}
     return {
         name: float(sum(
@@ -65,10 +75,11 @@ def plan_values(
 
 
 def oracle_plans(
-    spend: pd.DataFrame, economics: pd.DataFrame, multiplier: float
+    spend: pd.DataFrame, economics: pd.DataFrame, multiplier: float,
+    channels: tuple[ChannelSpec, ...] = CHANNELS,
 ) -> tuple[dict[str, pd.Series], float]:
     """Return the current mix, true-value oracle and lead-volume plan at the current budget."""
-    paid = [s for s in CHANNELS if s.paid]
+    paid = [s for s in channels if s.paid]
     names = [s.name for s in paid]
     current = current_spend(spend).reindex(names)
     upper = spend_upper_bounds(spend).reindex(names).to_numpy()
@@ -100,15 +111,16 @@ def team_truth(teams: TeamEffects) -> dict[str, dict[str, float]]:
 
 def build_truth(
     seed: int, scale: str, multiplier: float, spend: pd.DataFrame, leads: pd.DataFrame,
-    teams: TeamEffects,
+    teams: TeamEffects, world: World | None = None,
 ) -> dict[str, Any]:
     """Assemble ``truth.json``: channels, teams, plans and their true values."""
-    economics = channel_economics(leads)
-    plans, gap = oracle_plans(spend, economics, multiplier)
+    world = world or World()
+    economics = channel_economics(leads, world.channels)
+    plans, gap = oracle_plans(spend, economics, multiplier, world.channels)
     upper = spend_upper_bounds(spend)
-    values = plan_values(plans, economics, multiplier)
+    values = plan_values(plans, economics, multiplier, world.channels)
     channels = {}
-    for spec in CHANNELS:
+    for spec in world.channels:
         row = economics.loc[spec.name]
         entry: dict[str, Any] = {
             "paid": spec.paid, "p_convert": row["p_convert"], "cltv_365": row["cltv_365"],
@@ -132,6 +144,7 @@ def build_truth(
         "plans": {name: {"spend": plan.to_dict(), "value": values[name]}
                   for name, plan in plans.items()},
         "oracle_certificate_gap": gap,
+        "world": {"varied": world.varied, "season_amplitude": world.season_amplitude},
     }
 
 

@@ -6,7 +6,7 @@ turns them into tables and ``truth.json``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import numpy as np
@@ -94,6 +94,37 @@ CHANNELS: tuple[ChannelSpec, ...] = (
 
 
 @dataclass(frozen=True)
+class World:
+    """The channel specs and seasonality strength a simulation draws from."""
+
+    channels: tuple[ChannelSpec, ...] = CHANNELS
+    season_amplitude: float = 1.0
+    varied: bool = False
+
+
+def vary_world(rng: np.random.Generator) -> World:
+    """Perturb curve shapes, saturation, volumes, economics and seasonality of the default world.
+
+    Order values move by up to about 2x either way, so which channels win changes too.
+    """
+    varied = []
+    for spec in CHANNELS:
+        if not spec.paid:
+            varied.append(spec)
+            continue
+        varied.append(replace(
+            spec,
+            half_saturation=spec.half_saturation * float(np.exp(rng.normal(0.0, 0.3))),
+            hill_shape=float(np.clip(spec.hill_shape * rng.uniform(0.7, 1.4), 0.8, 3.5)),
+            max_leads=spec.max_leads * float(np.exp(rng.normal(0.0, 0.25))),
+            order_value=spec.order_value * float(np.exp(rng.normal(0.0, 0.5))),
+            won_logit=spec.won_logit + float(rng.normal(0.0, 0.4)),
+        ))
+    return World(channels=tuple(varied), season_amplitude=float(rng.uniform(0.3, 2.0)),
+                 varied=True)
+
+
+@dataclass(frozen=True)
 class TeamEffects:
     """Per-team truth: conversion skill (logit, by month), retention and activity."""
 
@@ -128,10 +159,11 @@ def draw_team_effects(rng: np.random.Generator, n_teams: int) -> TeamEffects:
     )
 
 
-def demand(weeks: np.ndarray) -> np.ndarray:
+def demand(weeks: np.ndarray, amplitude: float = 1.0) -> np.ndarray:
     """Demand multiplier by week index: two annual harmonics and a mild trend; mean 1."""
     t = np.asarray(weeks, dtype=np.float64)
-    seasonal = 0.25 * np.sin(2 * np.pi * (t - 8) / 52.0) + 0.1 * np.sin(4 * np.pi * t / 52.0 + 1)
+    seasonal = amplitude * (0.25 * np.sin(2 * np.pi * (t - 8) / 52.0)
+                            + 0.1 * np.sin(4 * np.pi * t / 52.0 + 1))
     trend = 0.04 * (t - (N_WEEKS - 1) / 2) / 52.0
     return np.asarray(1.0 + seasonal + trend, dtype=np.float64)
 

@@ -34,9 +34,10 @@ class Paths:
 
 @dataclass(frozen=True)
 class SimulateParams:
-    """Params of stage ``simulate``."""
+    """Params of stage ``simulate``; ``vary`` draws a seed-specific variant of the world."""
 
     scale: Scale
+    vary: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,12 +84,13 @@ def parse_params(raw: dict[str, Any]) -> Params:
     """Validate a params mapping and return typed params."""
     try:
         paths = Paths(**{k: Path(v) for k, v in _section(raw, "paths").items()})
-        scale = Scale(str(_section(raw, "simulate").get("scale", "default")))
+        simulate = _section(raw, "simulate")
+        scale = Scale(str(simulate.get("scale", "default")))
         return Params(
             seed=int(raw["seed"]),
             data_dir=Path(_section(raw, "data")["dir"]),
             paths=paths,
-            simulate=SimulateParams(scale=scale),
+            simulate=SimulateParams(scale=scale, vary=bool(simulate.get("vary", False))),
             features=FeaturesParams(cutoff=_cutoff(_section(raw, "features").get("cutoff"))),
             raw=raw,
         )

@@ -11,9 +11,11 @@ from models.simulation_world import Scale
 from pipelines.params import load_params
 
 
-def write_world(out: str | Path, seed: int, scale: Scale | str, fmt: str = "csv") -> dict[str, int]:
+def write_world(
+    out: str | Path, seed: int, scale: Scale | str, fmt: str = "csv", vary: bool = False
+) -> dict[str, int]:
     """Simulate and write the four tables and ``truth.json``; return rows per table."""
-    world = simulate_world(seed, scale)
+    world = simulate_world(seed, scale, vary=vary)
     tables = {"customers": world.customers, "orders": world.orders,
               "spend": world.spend, "leads": world.leads}
     for name, frame in tables.items():
@@ -28,7 +30,8 @@ def main() -> None:
     parser.add_argument("--params", default="params.yaml")
     args = parser.parse_args()
     params = load_params(args.params)
-    write_world(params.paths.simulated, params.seed, params.simulate.scale)
+    write_world(params.paths.simulated, params.seed, params.simulate.scale,
+                vary=params.simulate.vary)
 
 
 if __name__ == "__main__":

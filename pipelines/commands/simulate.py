@@ -20,6 +20,8 @@ def simulate(
     scale: Annotated[Scale, typer.Option(help="small ~5k leads, default ~100k, large 1M+.")] = (
         Scale.DEFAULT),
     fmt: Annotated[str, typer.Option("--format", help="Table format: csv or parquet.")] = "csv",
+    vary: Annotated[bool, typer.Option(
+        help="Draw a seed-specific variant world: curve shapes, seasonality, economics.")] = False,
 ) -> None:
     """Simulate a marketing world: customers, orders, spend, leads and truth.json.
 
@@ -31,7 +33,7 @@ def simulate(
         console.print(f"[red]error:[/red] --format must be csv or parquet, not {fmt!r}")
         raise typer.Exit(1)
     with console.status(f"Simulating the {scale.value} world (seed {seed})..."):
-        sizes = write_world(out, seed, scale, fmt)
+        sizes = write_world(out, seed, scale, fmt, vary=vary)
     for table, rows in sizes.items():
         console.print(f"  {table:<10} {rows:>12,} rows")
     console.print(f"Wrote {out}/ (tables + truth.json)")
