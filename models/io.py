@@ -8,9 +8,12 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    import lightgbm as lgb
 
 
 @contextmanager
@@ -27,6 +30,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are for people to read
         os.replace(tmp, target)
     finally:
         if tmp.exists():
@@ -106,3 +110,40 @@ def write_table(directory: str | Path, name: str, frame: pd.DataFrame, fmt: str)
             is_date = bool((values.dropna() == values.dropna().dt.normalize()).all())
             text[column] = values.dt.strftime("%Y-%m-%d" if is_date else TIMESTAMP_FORMAT)
     return write_csv(path, text)
+
+
+def booster_metadata_path(path: str | Path) -> Path:
+    """Where :func:`save_booster` puts the metadata of the model at ``path``: ``<stem>.json``."""
+    return Path(path).with_suffix(".json")
+
+
+def save_booster(path: str | Path, booster: lgb.Booster, metadata: dict[str, Any]) -> Path:
+    """Save a LightGBM model as text and its metadata as JSON beside it, both atomically.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The model file, conventionally ``<name>.txt``; the metadata goes to ``<name>.json``.
+    booster : lightgbm.Booster
+        A trained model; saved with ``Booster.model_to_string`` (never pickled).
+    metadata : dict
+        Anything a reader needs to use the model (feature names, category levels, params,
+        training cutoffs); converted with :func:`to_jsonable`, NaN not allowed.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    write_json(booster_metadata_path(path), metadata)
+    return write_text(path, booster.model_to_string())
+
+
+def load_booster(path: str | Path) -> tuple[lgb.Booster, dict[str, Any]]:
+    """Load a model saved by :func:`save_booster` with its metadata (empty if none)."""
+    import lightgbm as lgb  # heavy import; only model readers pay for it
+
+    booster = lgb.Booster(model_str=Path(path).read_text(encoding="utf-8"))
+    meta_path = booster_metadata_path(path)
+    metadata = read_json(meta_path) if meta_path.exists() else {}
+    return booster, metadata

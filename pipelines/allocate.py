@@ -41,11 +41,11 @@ def main() -> None:
     inputs = load_planning_inputs(params.paths.models, params.paths.predictions)
     budget = cfg.budget if cfg.budget is not None else float(inputs.current.sum())
     plan = make_plan(inputs, budget, Constraints())
-    write_csv(params.paths.reports / "budget_allocation.csv", plan.table)
+    write_csv(params.paths.reports / "budget_allocation.csv", plan.table, float_format="%.10g")
     budgets = budget * np.linspace(cfg.frontier_min, cfg.frontier_max, cfg.frontier_points)
     curves = [inputs.curves.channel(c) for c in inputs.channels]
     frontier = budget_frontier(curves, inputs.value_per_unit, plan.bounds, budgets)
-    write_csv(params.paths.reports / "budget_frontier.csv", frontier)
+    write_csv(params.paths.reports / "budget_frontier.csv", frontier, float_format="%.10g")
     spend = dict(zip(inputs.channels, plan.result.spend, strict=True))
     metrics = {
         "weekly_budget": budget,

@@ -92,7 +92,7 @@ def allocate(
     ) as err:
         Console(stderr=True).print(f"[red]error:[/red] {err}")
         raise typer.Exit(1) from None
-    write_csv(out, plan.table)
+    write_csv(out, plan.table, float_format="%.10g")
     console.print(plan_summary(plan.table, weeks))
     uplift = plan.result.value - plan.current_value
     console.print(

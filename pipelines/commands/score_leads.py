@@ -1,0 +1,37 @@
+"""``channelwise score-leads``: P(convert), expected value and reasons for a leads file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def score_leads(
+    leads: Annotated[Path, typer.Option("--leads", help="Leads table (.csv or .parquet) with "
+                                        "lead_id, created_at, channel and the model's columns.",
+                                        show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="CSV to write.", show_default=False)],
+    model_dir: Annotated[Path, typer.Option(
+        "--model-dir", help="Directory of the trained model (stage train_conversion).")] = Path(
+        "data/models/conversion"),
+    cltv: Annotated[Path, typer.Option(
+        "--cltv", help="Channel CLTV CSV (channel, cltv_mean) for expected_value; "
+        "ignored when absent.")] = Path("data/predictions/channel_cltv.csv"),
+) -> None:
+    """Score leads: P(convert), expected value and the three main reasons per lead.
+
+    Columns: lead_id, p_convert, expected_value, reason_1, reason_2, reason_3.
+
+    expected_value is p_convert x the CLTV of the lead's channel (empty without --cltv).
+
+    A reason reads feature=value (+0.12): its contribution to the log-odds.
+
+    Bad input (a missing column, a value of the wrong type): one message, exit code 1.
+
+    Example: channelwise score-leads --leads data/simulated/leads.csv --out scores.csv
+    """
+    from pipelines.commands.score_leads_impl import run  # heavy: LightGBM, pandera
+
+    run(leads, out, model_dir, cltv)

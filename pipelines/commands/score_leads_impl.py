@@ -1,0 +1,94 @@
+"""The work behind ``channelwise score-leads``; imported only when the command runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+from rich.text import Text
+
+from features.contract import read_table
+from features.contract_errors import ContractError
+from features.contract_rules import TABLE_SPECS, check_table
+from features.leads import build_lead_features
+from models.conversion import LeadConversionModel
+from models.io import write_csv
+from models.lead_scoring import model_feature_names
+from models.lead_scoring import score_leads as score_frame
+from models.tabular import encode_frame
+from pipelines.conversion_store import load_conversion_model
+from pipelines.score_leads import read_channel_cltv
+
+CHUNK_ROWS = 20_000
+
+
+def run(leads: Path, out: Path, model_dir: Path, cltv: Path) -> None:
+    """Score ``leads`` into ``out``; exit 1 with one message on bad input."""
+    console = Console(stderr=True)
+    try:
+        model = load_conversion_model(model_dir)
+        features = read_lead_features(leads)
+        check_model_inputs(model, features, leads)
+        channel_cltv = read_channel_cltv(cltv)
+        with Progress(TextColumn("Scoring {task.total:,} leads"), BarColumn(),
+                      TaskProgressColumn(), console=console, transient=True,
+                      disable=not console.is_terminal) as progress:
+            task = progress.add_task("score", total=len(features))
+            chunks = []
+            for start in range(0, len(features), CHUNK_ROWS):
+                chunk = features.iloc[start : start + CHUNK_ROWS]
+                chunks.append(score_chunk(model, chunk, channel_cltv))
+                progress.advance(task, len(chunk))
+        scores = pd.concat(chunks, ignore_index=True)
+        write_csv(out, scores, "%.6f")
+    except (OSError, ValueError, KeyError) as error:
+        console.print(Text.assemble(("error: ", "red"), one_line(error)), soft_wrap=True)
+        raise typer.Exit(code=1) from None
+    console.print(f"Scored {len(scores):,} leads -> {out}", highlight=False)
+
+
+
+def read_lead_features(path: Path) -> pd.DataFrame:
+    """Read a leads file, check it against the contract and build the lead features.
+
+    Raises
+    ------
+    ValueError
+        A `ContractError` naming the first broken rule, or a read error.
+    """
+    if not path.is_file():
+        raise ValueError(f"{path}: file not found")
+    typed, violations = check_table(TABLE_SPECS["leads"], read_table(path))
+    if violations:
+        raise ContractError(violations)
+    cutoff = typed["created_at"].max().normalize() + pd.Timedelta(days=1)
+    return build_lead_features(typed, cutoff)
+
+
+def check_model_inputs(model: LeadConversionModel, features: pd.DataFrame, path: Path) -> None:
+    """Raise ValueError naming any column the model needs that is missing or mistyped."""
+    columns = model_feature_names(model)
+    missing = [column for column in columns if column not in features.columns]
+    if missing:
+        raise ValueError(f"{path.name} lacks column(s) the model needs: {', '.join(missing)}")
+    encode_frame(features[columns], model.schema_)  # raises on a value of the wrong type
+
+
+def score_chunk(
+    model: LeadConversionModel, features: pd.DataFrame, cltv: pd.Series | None
+) -> pd.DataFrame:
+    """Score one chunk; a column of the wrong type raises ValueError naming it."""
+    return score_frame(model, features.reset_index(drop=True), cltv)
+
+
+def one_line(error: BaseException) -> str:
+    """Return an error's first line; for a contract error, its first violation and a count."""
+    if isinstance(error, ContractError) and error.violations:
+        more = len(error.violations) - 1
+        return error.violations[0].message() + (f" (and {more} more)" if more else "")
+    lines = [line for line in str(error).strip().splitlines() if line.strip()]
+    return lines[0] if lines else repr(error)
+
