@@ -60,7 +60,7 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
     if hasattr(value, "item") and callable(value.item):
-        return value.item()
+        value = value.item()
     if isinstance(value, float) and value != value:  # NaN is not valid JSON
         return None
     return value
