@@ -1,0 +1,194 @@
+"""From bootstrap draws to reported weights: the evidence rule, intervals and rationales."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+NO_EVIDENCE = "no evidence"
+
+
+@dataclass(frozen=True)
+class WeightEvidence:
+    """Weights after the evidence rule, with the draws that give their intervals.
+
+    Attributes
+    ----------
+    kpis : tuple of str
+        KPI names, in column order.
+    point : numpy.ndarray
+        Null-corrected importance share of each KPI on all teams (sums to 1 or is all 0).
+    weights : numpy.ndarray
+        ``point`` with KPIs lacking evidence set to 0, renormalised to sum to 1.
+    raw_draws : numpy.ndarray
+        (draws, kpis) team-bootstrap weights before the evidence rule.
+    kept_draws : numpy.ndarray
+        ``raw_draws`` with KPIs lacking evidence set to 0, each draw renormalised.
+    evidence : numpy.ndarray
+        True where the lower interval bound of ``raw_draws`` is above 0.
+    level : float
+        Interval coverage (0.9).
+    fallback : bool
+        True when no KPI had evidence and ``weights`` fall back to ``point`` (or equal
+        weights when ``point`` is all 0), so that the weights still sum to 1.
+    """
+
+    kpis: tuple[str, ...]
+    point: np.ndarray
+    weights: np.ndarray
+    raw_draws: np.ndarray
+    kept_draws: np.ndarray
+    evidence: np.ndarray
+    level: float
+    fallback: bool
+
+
+def renormalise(weights: np.ndarray) -> np.ndarray:
+    """Scale the last axis to sum to 1; rows summing to 0 become NaN."""
+    total = weights.sum(axis=-1, keepdims=True)
+    return np.divide(weights, total, out=np.full(weights.shape, np.nan), where=total > 0)
+
+
+def percentile_interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Equal-tailed percentile interval per column, ignoring NaN draws (NaN if none)."""
+    tail = 100.0 * (1.0 - level) / 2.0
+    finite = ~np.isnan(draws).all(axis=1)
+    if not finite.any():
+        empty = np.full(draws.shape[1], np.nan)
+        return empty, empty.copy()
+    low, high = np.nanpercentile(draws[finite], [tail, 100.0 - tail], axis=0)
+    return np.asarray(low), np.asarray(high)
+
+
+def weigh_evidence(
+    kpis: tuple[str, ...], point: np.ndarray, draws: np.ndarray, level: float
+) -> WeightEvidence:
+    """Apply the evidence rule: a KPI whose interval reaches 0 is weighted 0.
+
+    Parameters
+    ----------
+    kpis : tuple of str
+        KPI names.
+    point : numpy.ndarray
+        (kpis,) weights on all teams.
+    draws : numpy.ndarray
+        (draws, kpis) team-bootstrap weights.
+    level : float
+        Interval coverage in (0, 1).
+
+    Returns
+    -------
+    WeightEvidence
+        The weights, which always sum to 1.
+    """
+    low, _ = percentile_interval(draws, level)
+    evidence = np.nan_to_num(low, nan=0.0) > 0
+    kept = np.where(evidence, point, 0.0)
+    fallback = not kept.sum() > 0
+    if fallback:
+        kept = point if point.sum() > 0 else np.ones_like(point)
+    return WeightEvidence(
+        kpis=tuple(kpis), point=point, weights=kept / kept.sum(), raw_draws=draws,
+        kept_draws=renormalise(np.where(evidence, draws, 0.0)) if not fallback else draws,
+        evidence=evidence, level=level, fallback=fallback,
+    )
+
+
+def tilted(evidence: WeightEvidence, multipliers: Mapping[str, float]) -> WeightEvidence:
+    """Multiply each KPI's weight (and every draw) by its multiplier and renormalise."""
+    factor = np.array([float(multipliers.get(kpi, 1.0)) for kpi in evidence.kpis])
+    weights = renormalise(evidence.weights * factor)
+    return WeightEvidence(
+        kpis=evidence.kpis, point=evidence.point, weights=np.nan_to_num(weights),
+        raw_draws=renormalise(evidence.raw_draws * factor),
+        kept_draws=renormalise(evidence.kept_draws * factor),
+        evidence=evidence.evidence, level=evidence.level, fallback=evidence.fallback,
+    )
+
+
+def weight_intervals(evidence: WeightEvidence) -> pd.DataFrame:
+    """Weight, interval and whether the interval had to be widened to contain the weight.
+
+    KPIs with evidence take their interval from the draws after the evidence rule; the
+    others from the draws before it (so the interval shows how close they came).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by KPI: ``weight``, ``weight_low``, ``weight_high``, ``widened``.
+    """
+    kept_low, kept_high = percentile_interval(evidence.kept_draws, evidence.level)
+    raw_low, raw_high = percentile_interval(evidence.raw_draws, evidence.level)
+    use_kept = evidence.evidence | evidence.fallback
+    low = np.where(use_kept, kept_low, raw_low)
+    high = np.where(use_kept, kept_high, raw_high)
+    weights = evidence.weights
+    low, high = np.nan_to_num(low, nan=0.0), np.nan_to_num(high, nan=0.0)
+    widened = (weights < low) | (weights > high)
+    return pd.DataFrame({
+        "weight": weights, "weight_low": np.minimum(low, weights),
+        "weight_high": np.maximum(high, weights), "widened": widened,
+    }, index=pd.Index(evidence.kpis, name="kpi"))
+
+
+def rationale(
+    kpi: str, direction: str, importance: tuple[float, float], interval: Mapping[str, Any],
+    has_evidence: bool, fallback: bool,
+) -> str:
+    """Write one sentence, from the numbers, on why ``kpi`` has its weight.
+
+    Parameters
+    ----------
+    kpi, direction : str
+        The KPI and ``higher_is_better`` or ``lower_is_better``.
+    importance : tuple of float
+        Mean |SHAP| of the out-of-fold model and of the permuted-outcome null.
+    interval : mapping of str to Any
+        ``weight``, ``weight_low``, ``weight_high``, ``widened`` of the KPI.
+    has_evidence, fallback : bool
+        Whether the KPI passed the evidence rule; whether no KPI did.
+    """
+    real, null = importance
+    span = f"{interval['weight_low']:.2f}-{interval['weight_high']:.2f}"
+    widened = "; interval widened to include the estimate" if interval["widened"] else ""
+    if not has_evidence and not fallback:
+        return (f"{NO_EVIDENCE}: {kpi} has mean |SHAP| {real:,.0f} against {null:,.0f} with "
+                f"shuffled outcomes, and its weight interval ({span}) reaches 0 across team "
+                f"bootstraps, so it is weighted 0{widened}.")
+    lead = "weak evidence (no KPI cleared the null; weight kept from the point estimate): " \
+        if fallback else ""
+    change = "higher" if direction == "higher_is_better" else "lower"
+    return (f"{lead}teams with {change} {kpi} went on to create more value in the next quarter: "
+            f"mean |SHAP| {real:,.0f} against {null:,.0f} with shuffled outcomes; weight "
+            f"{interval['weight']:.2f} (90% {span}){widened}.")
+
+
+def weight_table(
+    evidence: WeightEvidence, directions: pd.Series, real: pd.Series, null: pd.Series
+) -> pd.DataFrame:
+    """Return ``kpi, weight, weight_low, weight_high, direction, rationale``, by weight.
+
+    Parameters
+    ----------
+    evidence : WeightEvidence
+        Weights and draws (possibly tilted by a profile).
+    directions, real, null : pandas.Series
+        Direction, mean |SHAP| and null mean |SHAP|, indexed by KPI.
+    """
+    intervals = weight_intervals(evidence).to_dict(orient="index")
+    rows = []
+    for position, kpi in enumerate(evidence.kpis):
+        row = {str(key): value for key, value in intervals[kpi].items()}
+        rows.append({
+            "kpi": kpi, "weight": float(row["weight"]), "weight_low": float(row["weight_low"]),
+            "weight_high": float(row["weight_high"]), "direction": str(directions[kpi]),
+            "rationale": rationale(kpi, str(directions[kpi]), (real[kpi], null[kpi]), row,
+                                   bool(evidence.evidence[position]), evidence.fallback),
+        })
+    table = pd.DataFrame(rows, columns=["kpi", "weight", "weight_low", "weight_high",
+                                        "direction", "rationale"])
+    return table.sort_values(["weight", "kpi"], ascending=[False, True], ignore_index=True)

@@ -1,0 +1,87 @@
+"""Stage ``kpi_weights`` end to end on a small simulated world, MLflow in a temp sqlite."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from features.contract import validate_tables
+from models.simulation import simulate_world
+from pipelines.params import ParamsError
+from pipelines.prepare import write_prepared
+from pipelines.stage_params import KpiWeightsParams
+
+REPO_PARAMS = Path(__file__).resolve().parents[2] / "params.yaml"
+CHEAP = {"n_null_repeats": 2, "n_bootstrap": 10, "n_bootstrap_null_repeats": 1,
+         "n_estimators": 60, "profile": "growth"}
+
+
+def run_stage(root: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """Prepare a small simulated world under ``root`` (no CLTV predictions) and run the stage."""
+    from pipelines import kpi_weights
+
+    world = simulate_world(3, "small")
+    data = validate_tables({"customers": world.customers, "orders": world.orders,
+                            "spend": world.spend, "leads": world.leads})
+    params = yaml.safe_load(REPO_PARAMS.read_text())
+    params["paths"] = {key: str(root / value) for key, value in params["paths"].items()}
+    params["kpi_weights"] |= CHEAP
+    write_prepared(data, Path(params["paths"]["prepared"]))
+    (root / "params.yaml").write_text(yaml.safe_dump(params))
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root}/mlflow.db")
+    monkeypatch.setattr(sys, "argv", ["kpi_weights", "--params", str(root / "params.yaml")])
+    kpi_weights.main()
+    return {key: Path(value) for key, value in params["paths"].items()}
+
+
+def test_stage_writes_weights_profiles_scorecard_figure_and_metrics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logged: list[dict] = []
+    monkeypatch.setattr("pipelines.kpi_weights.log_kpi_weights_run",
+                        lambda cfg, metrics, artifacts: logged.append(metrics))
+    paths = run_stage(tmp_path, monkeypatch)
+
+    weights = pd.read_csv(paths["reports"] / "kpi_weights.csv")
+    assert list(weights.columns) == ["kpi", "weight", "weight_low", "weight_high", "direction",
+                                     "rationale"]
+    assert weights["weight"].sum() == pytest.approx(1.0, abs=1e-3)
+    profiles = pd.read_csv(paths["reports"] / "kpi_weights_profiles.csv")
+    assert list(profiles.columns) == ["kpi", "balanced", "growth", "profit"]
+    growth = profiles.set_index("kpi")["growth"]
+    assert weights.set_index("kpi")["weight"].reindex(growth.index).to_numpy() == pytest.approx(
+        growth.to_numpy(), abs=1e-4)  # the selected profile is growth
+    card = pd.read_csv(paths["reports"] / "team_scorecard.csv")
+    assert len(card) == 4 and card["team"].is_unique  # the small world has 4 teams
+    assert {"score", "rank", "lead_to_customer_rate_target"} <= set(card.columns)
+    assert (paths["figures"] / "kpi_shap_summary.png").stat().st_size > 10_000
+    metrics = json.loads((paths["metrics"] / "kpi_weights.json").read_text())
+    assert {"oof_r2", "null_importance", "raw_importance", "weights"} <= set(metrics)
+    assert metrics["outcome_source"] == "value_curve"
+    assert logged == [metrics]
+
+
+def test_bad_profile_is_a_params_error() -> None:
+    section = yaml.safe_load(REPO_PARAMS.read_text())["kpi_weights"] | {"profile": "margin"}
+    with pytest.raises(ParamsError, match="profile"):
+        KpiWeightsParams.parse(section, seed=1)
+    with pytest.raises(ParamsError, match="interval"):
+        KpiWeightsParams.parse(section | {"profile": "profit", "interval": 2}, seed=1)
+
+
+@pytest.mark.slow  # a fresh MLflow sqlite store alone takes ~15 s to create and fill
+def test_stage_logs_an_mlflow_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mlflow
+
+    run_stage(tmp_path, monkeypatch)
+    runs = mlflow.search_runs(experiment_names=["channelwise"])
+    assert len(runs) == 1
+    run = runs.iloc[0]
+    assert run["tags.mlflow.runName"] == "kpi_weights"
+    assert run["params.profile"] == "growth"
+    assert "metrics.oof_r2" in runs.columns
