@@ -12,6 +12,7 @@ help:
 	@echo "make run          set up .venv, install, run the DVC pipeline on the simulated world"
 	@echo "make test         set up .venv, install, run the fast test suite"
 	@echo "make test-slow    the slow ground-truth tests (several simulator seeds)"
+	@echo "make test-browser the report in headless Chromium (installs chromium if missing)"
 	@echo "make lint         ruff + mypy on features/ models/ pipelines/"
 	@echo "make bench        run the benchmarks in benchmarks/ (writes benchmarks/results/*.json)"
 
@@ -46,14 +47,27 @@ test: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest
 
 test-slow: install
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -m slow
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -m "slow and not browser"
+
+# The report in a real headless Chromium (Debian's chromium + chromium-driver; needs root).
+test-browser: install
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  apt-get update && apt-get install -y chromium chromium-driver; \
+	fi
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -m browser
 
 lint: install
 	$(BIN)/ruff check features models pipelines tests benchmarks
 	$(BIN)/mypy
 
+# Each benchmark writes benchmarks/results/<name>.json; run them on an otherwise idle machine.
+BENCHMARKS := features cltv conversion allocation allocation_truth explain
+
 bench: install
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/bench_features.py
+	@for b in $(BENCHMARKS); do \
+	  echo "== benchmarks/bench_$$b.py"; \
+	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/bench_$$b.py || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

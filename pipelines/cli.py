@@ -15,10 +15,18 @@ app = typer.Typer(
 
 def _register() -> None:
     from pipelines.commands import allocate, simulate, validate
+    from pipelines.commands.cltv import cltv
 
+    app.command("cltv")(cltv)
     app.command("simulate")(simulate.simulate)
     app.command("allocate")(allocate.allocate)
     app.command("validate")(validate.validate)
+    from pipelines.commands.score_leads import score_leads
+
+    app.command("score-leads")(score_leads)
+    from pipelines.commands.report import report
+
+    app.command("report")(report)
 
 
 _register()

@@ -1,0 +1,39 @@
+"""``channelwise report``: regenerate reports/index.html from the outputs of the last run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+
+def report(
+    open_page: Annotated[
+        bool, typer.Option("--open", help="Open the page in the default web browser.")
+    ] = False,
+    params: Annotated[Path, typer.Option(help="params.yaml that locates the outputs.")] = Path(
+        "params.yaml"
+    ),
+) -> None:
+    """Rebuild the self-contained report page from the pipeline's existing outputs.
+
+    Retrains nothing: it reads reports/, metrics/ and data/models/ and writes
+    reports/index.html; sections whose outputs are missing say so.
+
+    Example: channelwise report --open
+    """
+    import webbrowser
+
+    from pipelines.params import ParamsError
+    from pipelines.report import build_report
+
+    try:
+        page = build_report(params)
+    except (ParamsError, ValueError, OSError, KeyError) as err:
+        Console(stderr=True).print(f"[red]error:[/red] {err}")
+        raise typer.Exit(1) from None
+    Console().print(f"Wrote {page}")
+    if open_page:
+        webbrowser.open(page.resolve().as_uri())

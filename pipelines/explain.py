@@ -1,0 +1,53 @@
+"""Stage ``explain``: native TreeSHAP tables and figures for the CLTV and conversion models."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from models.explain import explain, explanation_tables, sample_rows
+from models.explain_plots import explanation_figures
+from models.explain_rows import restrict
+from models.io import atomic_path, write_json, write_parquet
+from pipelines.explain_inputs import ExplainParams, models_to_explain
+from pipelines.params import load_params
+
+
+def write_png(path: Path, content: bytes) -> None:
+    """Write PNG bytes atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(content)
+
+
+def main() -> None:
+    """Run the stage with params.yaml."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--params", default="params.yaml")
+    params = load_params(parser.parse_args().params)
+    cfg = ExplainParams.parse(params.section("explain"))
+    paths = params.paths
+    found, skipped = models_to_explain(paths.models, paths.prepared, paths.features)
+    summary: dict[str, Any] = {"skipped": skipped, "models": {}}
+    for model in found:
+        rows = restrict(model.rows, sample_rows(len(model.rows.features), cfg.max_rows,
+                                                params.seed))
+        explanation = explain(model.booster, rows.features, model.name, rows.channels,
+                              rows.categories)
+        tables = explanation_tables(explanation, cfg.dependence_features)
+        for suffix, table in tables.items():
+            write_parquet(paths.explanations / f"{model.name}_{suffix}.parquet", table)
+        figures = explanation_figures(explanation, tables, cfg.plot_rows, params.seed,
+                                      cfg.top_features)
+        for suffix, content in figures.items():
+            write_png(paths.figures / "explain" / f"{model.name}_{suffix}.png", content)
+        summary["models"][model.name] = {
+            "rows_available": len(model.rows.features), "rows_explained": len(rows.features),
+            "base_value": explanation.base_value, "link": str(explanation.link),
+            "top_features": tables["importance"]["feature"].head(5).tolist(),
+            "figures": sorted(f"{model.name}_{suffix}.png" for suffix in figures)}
+    write_json(paths.explanations / "summary.json", summary)
+
+
+if __name__ == "__main__":
+    main()
