@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
 from models.cltv import CLTVModel
-from pipelines.tracking import configure_mlflow
+from pipelines.tracking import configure_mlflow, flatten_metrics
 
 REGISTERED_NAME = "cltv"
-
-
-def flatten_metrics(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]:
-    """Finite numbers of a nested metrics dict, keyed ``outer_inner`` (MLflow wants flat)."""
-    flat: dict[str, float] = {}
-    for key, value in metrics.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat |= flatten_metrics(value, f"{name}_")
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            if math.isfinite(float(value)):
-                flat[name] = float(value)
-    return flat
 
 
 def log_cltv_run(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -10,23 +9,10 @@ import pandas as pd
 
 from models.conversion import LeadConversionModel
 from models.tabular import encode_frame
-from pipelines.tracking import configure_mlflow
+from pipelines.tracking import configure_mlflow, flatten_metrics
 
 REGISTERED_NAME = "lead_conversion"
 EXAMPLE_ROWS = 5
-
-
-def flatten_metrics(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]:
-    """Finite numbers of a nested metrics dict, keyed ``outer_inner`` (MLflow wants flat)."""
-    flat: dict[str, float] = {}
-    for key, value in metrics.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat |= flatten_metrics(value, f"{name}_")
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            if math.isfinite(float(value)):
-                flat[name] = float(value)
-    return flat
 
 
 def booster_input_example(model: LeadConversionModel, rows: pd.DataFrame) -> pd.DataFrame:

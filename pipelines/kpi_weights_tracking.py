@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from models.io import atomic_path
 from models.kpi_profiles import unchanged_profiles
 from models.kpi_weights import KpiWeightModel
 from pipelines.stage_params import KpiWeightsParams
-from pipelines.tracking import configure_mlflow
+from pipelines.tracking import configure_mlflow, flatten_metrics
 
 
 def save_figure(path: Path, figure: Figure) -> Path:
@@ -50,19 +49,6 @@ def summary(
     }
 
 
-def _flat(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]:
-    """Finite numbers of a nested dict, keyed ``outer_inner`` (MLflow wants flat)."""
-    flat: dict[str, float] = {}
-    for key, value in metrics.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat |= _flat(value, f"{name}_")
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            if math.isfinite(float(value)):
-                flat[name] = float(value)
-    return flat
-
-
 def log_kpi_weights_run(
     cfg: KpiWeightsParams, metrics: dict[str, Any], artifacts: list[Path]
 ) -> str:
@@ -78,7 +64,7 @@ def log_kpi_weights_run(
     configure_mlflow()
     with mlflow.start_run(run_name="kpi_weights") as run:
         mlflow.log_params({key: str(value) for key, value in params.items()})
-        mlflow.log_metrics(_flat(metrics))
+        mlflow.log_metrics(flatten_metrics(metrics))
         for path in artifacts:
             mlflow.log_artifact(str(path), artifact_path="kpi_weights")
         return str(run.info.run_id)
