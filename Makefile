@@ -39,9 +39,13 @@ run: dvc-init
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc repro
 	@echo ""
 	@echo "Outputs:"
-	@echo "  data/      simulated inputs, typed tables, features (DVC-tracked)"
-	@echo "  metrics/   stage metrics (dvc metrics show)"
-	@echo "  reports/   what people open"
+	@echo "  reports/index.html              the report: open it in a browser"
+	@echo "  reports/budget_allocation.csv   the recommended weekly plan per channel"
+	@echo "  reports/cltv_by_channel.csv     CLTV and CAC per acquisition channel"
+	@echo "  reports/kpi_weights.csv, team_scorecard.csv, lead_scores.csv"
+	@echo "  metrics/                        stage metrics (dvc metrics show)"
+	@echo "  data/                           inputs, features, predictions, models (DVC-tracked)"
+	@echo "What-if plans: .venv/bin/channelwise allocate --help"
 
 test: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest
