@@ -49,11 +49,30 @@ class BoosterSettings:
         return asdict(self)
 
 
+def grouped_folds(groups: np.ndarray, n_splits: int) -> np.ndarray:
+    """Fold of each row from scikit-learn's ``GroupKFold``: deterministic, never splits a group."""
+    from sklearn.model_selection import GroupKFold  # heavy import; only the fit pays for it
+
+    folds = np.zeros(len(groups), dtype=np.int64)
+    splits = GroupKFold(n_splits=n_splits).split(np.zeros((len(groups), 1)), groups=groups)
+    for fold, (_, test) in enumerate(splits):
+        folds[test] = fold
+    return folds
+
+
+def shuffled_group_folds(groups: np.ndarray, n_splits: int, rng: np.random.Generator) -> np.ndarray:
+    """Fold of each row: the groups in random order, dealt round-robin into ``n_splits`` folds."""
+    names, codes = np.unique(groups, return_inverse=True)
+    fold_of_group = np.empty(len(names), dtype=np.int64)
+    fold_of_group[rng.permutation(len(names))] = np.arange(len(names)) % n_splits
+    return fold_of_group[codes]
+
+
 def out_of_fold_shap(
-    features: np.ndarray, outcome: np.ndarray, groups: np.ndarray,
-    settings: BoosterSettings, n_splits: int, random_state: int,
+    features: np.ndarray, outcome: np.ndarray, folds: np.ndarray,
+    settings: BoosterSettings, random_state: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Predict every row, and explain it, with a model that never saw the row's group.
+    """Predict every row, and explain it, with a model that never saw the row's fold.
 
     Parameters
     ----------
@@ -61,12 +80,11 @@ def out_of_fold_shap(
         (rows, kpis) KPI values; NaN allowed.
     outcome : numpy.ndarray
         (rows,) the outcome.
-    groups : numpy.ndarray
-        (rows,) the team of each row; folds never split a team.
+    folds : numpy.ndarray
+        (rows,) the fold of each row (:func:`grouped_folds` or :func:`shuffled_group_folds`,
+        so that folds never split a team).
     settings : BoosterSettings
         The model.
-    n_splits : int
-        Folds (at most the number of teams).
     random_state : int
         LightGBM seed.
 
@@ -76,13 +94,13 @@ def out_of_fold_shap(
         Out-of-fold predictions (rows,) and SHAP values (rows, kpis) from LightGBM's
         ``pred_contrib=True``; the predictions equal the SHAP sums plus the base values.
     """
-    import lightgbm as lgb  # heavy imports; only the fit pays for them
-    from sklearn.model_selection import GroupKFold
+    import lightgbm as lgb  # heavy import; only the fit pays for it
 
     prediction = np.zeros(len(outcome))
     shap = np.zeros(features.shape)
     params = settings.lightgbm_params(random_state)
-    for train, test in GroupKFold(n_splits=n_splits).split(features, outcome, groups):
+    for fold in np.unique(folds):
+        train, test = np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
         booster = lgb.train(params, lgb.Dataset(features[train], outcome[train]),
                             num_boost_round=settings.n_estimators)
         contributions = np.asarray(booster.predict(features[test], pred_contrib=True,
@@ -102,10 +120,13 @@ def permute_within(values: np.ndarray, strata: np.ndarray, rng: np.random.Genera
 
 
 def null_abs_shap(
-    features: np.ndarray, outcome: np.ndarray, groups: np.ndarray, strata: np.ndarray,
-    settings: BoosterSettings, n_splits: int, n_repeats: int, random_state: int,
+    features: np.ndarray, outcome: np.ndarray, folds: np.ndarray, strata: np.ndarray,
+    settings: BoosterSettings, n_repeats: int, random_state: int,
 ) -> np.ndarray:
     """Mean |SHAP| per row and KPI over refits on outcomes permuted within ``strata``.
+
+    The refits use the same ``folds`` as the real model, so real and null differ only in
+    the outcome.
 
     Returns
     -------
@@ -116,10 +137,69 @@ def null_abs_shap(
     total = np.zeros(features.shape)
     for repeat in range(n_repeats):
         permuted = permute_within(outcome, strata, rng)
-        _, shap = out_of_fold_shap(features, permuted, groups, settings, n_splits,
-                                   random_state + 1 + repeat)
+        _, shap = out_of_fold_shap(features, permuted, folds, settings, random_state + 1 + repeat)
         total += np.abs(shap)
     return total / max(n_repeats, 1)
+
+
+@dataclass(frozen=True)
+class RepeatedImportance:
+    """Out-of-fold SHAP and its permutation null, averaged over several fold assignments.
+
+    Attributes
+    ----------
+    prediction : numpy.ndarray
+        (rows,) out-of-fold prediction, averaged over the repeats.
+    shap : numpy.ndarray
+        (rows, kpis) out-of-fold SHAP values, averaged over the repeats.
+    real_abs : numpy.ndarray
+        (rows, kpis) |SHAP| averaged over the repeats (the mean of the absolute values).
+    null_abs : numpy.ndarray
+        (rows, kpis) null |SHAP| averaged over the repeats and their permutations.
+    r2 : float
+        Mean over the repeats of each repeat's out-of-fold R² (the skill of one model;
+        the R² of the averaged prediction would flatter it).
+    """
+
+    prediction: np.ndarray
+    shap: np.ndarray
+    real_abs: np.ndarray
+    null_abs: np.ndarray
+    r2: float
+
+
+def repeated_importance(
+    features: np.ndarray, outcome: np.ndarray, groups: np.ndarray, strata: np.ndarray,
+    settings: BoosterSettings, n_splits: int, n_cv_repeats: int, n_null_repeats: int,
+    random_state: int,
+) -> RepeatedImportance:
+    """Out-of-fold SHAP and its null on ``n_cv_repeats`` random team-to-fold assignments.
+
+    With ten teams, which teams share a fold moves a single assignment's importances a lot;
+    averaging over assignments (each with its own null on the same folds) reduces that
+    variance without changing what is estimated.
+
+    Returns
+    -------
+    RepeatedImportance
+        Predictions, SHAP, real and null |SHAP| averaged over the repeats, and the R².
+    """
+    rng = np.random.default_rng(random_state)
+    shape = features.shape
+    prediction, shap = np.zeros(len(outcome)), np.zeros(shape)
+    real_abs, null_abs, r2 = np.zeros(shape), np.zeros(shape), 0.0
+    for repeat in range(n_cv_repeats):
+        folds = shuffled_group_folds(groups, n_splits, rng)
+        seed = random_state + 100 * repeat
+        predicted, explained = out_of_fold_shap(features, outcome, folds, settings, seed)
+        null_abs += null_abs_shap(features, outcome, folds, strata, settings, n_null_repeats, seed)
+        prediction += predicted
+        shap += explained
+        real_abs += np.abs(explained)
+        r2 += r_squared(outcome, predicted)
+    n = max(n_cv_repeats, 1)
+    return RepeatedImportance(prediction=prediction / n, shap=shap / n, real_abs=real_abs / n,
+                              null_abs=null_abs / n, r2=r2 / n)
 
 
 def normalised_excess(real_abs: np.ndarray, null_abs: np.ndarray) -> np.ndarray:
@@ -156,9 +236,9 @@ def team_bootstrap(
             continue
         rows = np.concatenate([rows_of[name] for name in picked])
         seed = random_state + 1000 * (draw + 1)
-        args = (features[rows], outcome[rows], groups[rows])
-        _, shap = out_of_fold_shap(*args, settings, folds, seed)
-        null = null_abs_shap(*args, strata[rows], settings, folds, n_null_repeats, seed)
+        args = (features[rows], outcome[rows], grouped_folds(groups[rows], folds))
+        _, shap = out_of_fold_shap(*args, settings, seed)
+        null = null_abs_shap(*args, strata[rows], settings, n_null_repeats, seed)
         draws[draw] = normalised_excess(np.abs(shap), null)
     return draws
 
@@ -190,8 +270,11 @@ class KpiWeightModel:
         The outcome model; the defaults when None.
     n_splits : int
         Folds grouped by team (capped at the number of teams).
+    n_cv_repeats : int
+        Random team-to-fold assignments whose importances (and nulls) are averaged.
     n_null_repeats : int
-        Refits on outcomes permuted within months, averaged into the null importance.
+        Refits on outcomes permuted within months, per fold assignment, averaged into the
+        null importance.
     n_bootstrap : int
         Team bootstrap draws for the intervals; each refits the model and its null.
     n_bootstrap_null_repeats : int
@@ -205,11 +288,12 @@ class KpiWeightModel:
 
     def __init__(
         self, *, booster: BoosterSettings | None = None, n_splits: int = 5,
-        n_null_repeats: int = 10, n_bootstrap: int = 100, n_bootstrap_null_repeats: int = 3,
-        interval: float = 0.9, random_state: int = 0,
+        n_cv_repeats: int = 10, n_null_repeats: int = 10, n_bootstrap: int = 100,
+        n_bootstrap_null_repeats: int = 3, interval: float = 0.9, random_state: int = 0,
     ) -> None:
         self.booster = booster
         self.n_splits = n_splits
+        self.n_cv_repeats = n_cv_repeats
         self.n_null_repeats = n_null_repeats
         self.n_bootstrap = n_bootstrap
         self.n_bootstrap_null_repeats = n_bootstrap_null_repeats
@@ -247,14 +331,14 @@ class KpiWeightModel:
             raise ValueError("need rows of at least two teams, with one outcome per row")
         settings = self.booster or BoosterSettings()
         args = (settings, n_splits)
-        self.oof_prediction_, shap = out_of_fold_shap(features, target, teams, *args,
-                                                      self.random_state)
-        null = null_abs_shap(features, target, teams, months, *args, self.n_null_repeats,
-                             self.random_state)
-        real = np.abs(shap)
+        fitted = repeated_importance(features, target, teams, months, *args,
+                                     max(self.n_cv_repeats, 1), self.n_null_repeats,
+                                     self.random_state)
+        shap, real, null = fitted.shap, fitted.real_abs, fitted.null_abs
         names = [str(column) for column in kpis.columns]
         self.feature_names_in_ = np.array(names, dtype=object)
-        self.oof_r2_ = r_squared(target, self.oof_prediction_)
+        self.oof_prediction_ = fitted.prediction
+        self.oof_r2_ = fitted.r2
         self.shap_values_ = pd.DataFrame(shap, columns=names, index=kpis.index)
         self.raw_importance_ = pd.Series(real.mean(axis=0), index=names)
         self.null_importance_ = pd.Series(null.mean(axis=0), index=names)

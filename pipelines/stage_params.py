@@ -114,6 +114,7 @@ class KpiWeightsParams:
             colsample_bytree=num("colsample_bytree", 0.05, 1), n_jobs=whole("n_jobs", 1, 64))
         model = {"n_splits": whole("n_splits", 2, 50),
                  "n_null_repeats": whole("n_null_repeats", 1, 1000),
+                 "n_cv_repeats": whole("n_cv_repeats", 1, 100),
                  "n_bootstrap": whole("n_bootstrap", 10, 10_000),
                  "n_bootstrap_null_repeats": whole("n_bootstrap_null_repeats", 1, 100),
                  "interval": num("interval", 0.5, 0.99), "random_state": seed}
