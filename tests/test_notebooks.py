@@ -6,43 +6,18 @@ copy of the project (minutes, hence slow), or the project named by CHANNELWISE_R
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-def _run(args: list[str], cwd: Path) -> None:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
-           "DVC_NO_ANALYTICS": "1", "PYTHONPATH": str(cwd), "MPLBACKEND": "Agg",
-           "MLFLOW_TRACKING_URI": f"sqlite:///{cwd}/mlflow.db"}
-    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=1800)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-
-
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if os.environ.get("CHANNELWISE_ROOT"):
-        return Path(os.environ["CHANNELWISE_ROOT"]).resolve()
-    project = tmp_path_factory.mktemp("project")
-    for name in ("dvc.yaml", "params.yaml", "pyproject.toml"):
-        shutil.copy2(ROOT / name, project / name)
-    for name in ("features", "models", "pipelines"):
-        shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
-    params = yaml.safe_load((project / "params.yaml").read_text())
-    params["simulate"]["scale"] = "small"
-    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    _run([sys.executable, "-m", "dvc", "init", "--no-scm", "-q"], project)
-    _run([sys.executable, "-m", "dvc", "repro"], project)
-    return project
+def project(pipeline_outputs: Path) -> Path:
+    return pipeline_outputs
 
 
 def test_there_are_two_notebooks() -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -18,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
@@ -37,40 +35,11 @@ pytestmark = [
 ]
 
 
-def _env(project: Path) -> dict[str, str]:
-    return {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
-            "DVC_NO_ANALYTICS": "1", "PYTHONPATH": str(project), "MPLBACKEND": "Agg",
-            "MLFLOW_TRACKING_URI": f"sqlite:///{project}/mlflow.db"}
-
-
-def _run(args: list[str], cwd: Path) -> None:
-    done = subprocess.run(args, cwd=cwd, env=_env(cwd), capture_output=True, text=True,
-                          timeout=1800)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-
-
-def _small_pipeline_run(project: Path) -> Path:
-    for name in ("dvc.yaml", "params.yaml", "pyproject.toml"):
-        shutil.copy2(ROOT / name, project / name)
-    for name in ("features", "models", "pipelines"):
-        shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
-    params = yaml.safe_load((project / "params.yaml").read_text())
-    params["simulate"]["scale"] = "small"
-    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    _run([sys.executable, "-m", "dvc", "init", "--no-scm", "-q"], project)
-    _run([sys.executable, "-m", "dvc", "repro"], project)
-    return project
-
-
 @pytest.fixture(scope="module")
-def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    existing = os.environ.get("CHANNELWISE_ROOT")
-    if existing:
-        project = Path(existing).resolve()
-        _run([sys.executable, "-m", "pipelines.cli", "report"], project)
-    else:
-        project = _small_pipeline_run(tmp_path_factory.mktemp("project"))
-    path = project / "reports" / "index.html"
+def page(pipeline_outputs: Path, run_in_project) -> Path:
+    if os.environ.get("CHANNELWISE_ROOT"):
+        run_in_project([sys.executable, "-m", "pipelines.cli", "report"], pipeline_outputs)
+    path = pipeline_outputs / "reports" / "index.html"
     assert path.is_file(), "the pipeline did not write reports/index.html"
     return path
 
