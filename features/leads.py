@@ -1,13 +1,18 @@
 """Per-lead features and censoring-aware conversion labels, as of a cutoff.
 
-Features never see a funnel outcome: every column in `OUTCOME_COLUMNS` is dropped.
+Features never see a lead's own funnel outcome: every column in `OUTCOME_COLUMNS` is
+dropped. The one use of ``converted_at`` is the team form (`features.team_form`): other
+leads' conversions observed strictly before this lead was created.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from features._checks import require_columns, to_category_ready
+from features.team_form import DEFAULT_WINDOWS, team_form
 
 LEAD_COLUMNS = ("lead_id", "created_at", "channel")
 OUTCOME_COLUMNS = frozenset(
@@ -31,7 +36,9 @@ OUTCOME_COLUMNS = frozenset(
 _KNOWN_COLUMNS = ("lead_id", "created_at", "channel", "team", "touches")
 
 
-def build_lead_features(leads: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
+def build_lead_features(
+    leads: pd.DataFrame, cutoff: pd.Timestamp, team_form_days: Sequence[int] = DEFAULT_WINDOWS
+) -> pd.DataFrame:
     """Build one row of features per lead created strictly before `cutoff`.
 
     Parameters
@@ -44,13 +51,17 @@ def build_lead_features(leads: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFra
         "True"/"False" text becomes ``bool``.
     cutoff : pd.Timestamp
         The as-of moment (exclusive).
+    team_form_days : sequence of int
+        Windows of the team form index (`features.team_form.team_form`), computed when
+        ``team`` and ``converted_at`` are both present; empty for none.
 
     Returns
     -------
     pd.DataFrame
         Sorted by ``lead_id`` with a fresh RangeIndex: ``lead_id``, ``channel``,
         ``team`` (if present), the attributes, ``created_dow`` (0 = Monday),
-        ``created_month`` (1-12), ``lead_age_days`` and ``touches`` (if present).
+        ``created_month`` (1-12), ``lead_age_days``, ``touches`` (if present) and
+        ``team_form_<w>d`` per window (if computed).
     """
     require_columns(leads, LEAD_COLUMNS, "leads")
     cutoff = pd.Timestamp(cutoff)
@@ -77,6 +88,9 @@ def build_lead_features(leads: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFra
     }
     if "touches" in kept.columns:
         columns["touches"] = kept["touches"].copy()
+    if team_form_days and {"team", "converted_at"} <= set(kept.columns):
+        form = team_form(kept, team_form_days).drop(columns="lead_id")
+        columns |= {column: form[column] for column in form.columns}
     return pd.DataFrame(columns)
 
 

@@ -35,6 +35,10 @@ class ConversionRecovery:
     static_team_auc : float
         The same with each team's month-by-month skill replaced by its mean over the
         months before the validation slice: the most a model can learn from team labels.
+    lagged_team_auc : float
+        The same with each team's skill as it was one month before the lead's month: a
+        generous stand-in for what is knowable when the lead is created, since the
+        skill of last month is itself only seen through a few dozen conversions.
     channels : dict
         `compare_to_truth` of the per-channel P(convert) against ``truth.json``.
     """
@@ -42,6 +46,7 @@ class ConversionRecovery:
     result: ConversionResult
     ceiling_auc: float
     static_team_auc: float
+    lagged_team_auc: float
     channels: dict[str, Any]
 
     def summary(self) -> dict[str, Any]:
@@ -52,6 +57,7 @@ class ConversionRecovery:
             "roc_auc_baseline": metrics["baseline"]["roc_auc"],
             "roc_auc_ceiling": self.ceiling_auc,
             "roc_auc_static_team_ceiling": self.static_team_auc,
+            "roc_auc_lagged_team_ceiling": self.lagged_team_auc,
             "ece_model": metrics["model"]["ece"],
             "ece_baseline": metrics["baseline"]["ece"],
             "channel_relative_error": {name: row["relative_error"]
@@ -60,8 +66,8 @@ class ConversionRecovery:
         }
 
 
-def static_team_probability(latent: pd.DataFrame, teams: TeamEffects, months: int) -> np.ndarray:
-    """Compute true P(convert) with team skill fixed at its mean over the first `months`.
+def with_team_skill(latent: pd.DataFrame, teams: TeamEffects, skill: np.ndarray) -> np.ndarray:
+    """Recompute true P(convert) with each lead's team skill replaced by ``skill`` (per row).
 
     Parameters
     ----------
@@ -70,8 +76,8 @@ def static_team_probability(latent: pd.DataFrame, teams: TeamEffects, months: in
         ``team_idx``, ``month_idx``).
     teams : TeamEffects
         The world's teams.
-    months : int
-        Months of history whose mean skill stands in for the monthly one.
+    skill : np.ndarray
+        One skill (logit shift on SQL -> won) per row of `latent`.
 
     Returns
     -------
@@ -82,8 +88,22 @@ def static_team_probability(latent: pd.DataFrame, teams: TeamEffects, months: in
                  + REGION_WON_EFFECT[latent["region_idx"]])
     team, month = latent["team_idx"].to_numpy(), latent["month_idx"].to_numpy()
     p_won = expit(won_logit + teams.skill_by_month[team, month])
+    return np.asarray(latent["p_convert"].to_numpy() / p_won * expit(won_logit + skill))
+
+
+def static_team_probability(latent: pd.DataFrame, teams: TeamEffects, months: int) -> np.ndarray:
+    """True P(convert) with team skill fixed at its mean over the first `months` months."""
     mean_skill = teams.skill_by_month[:, :months].mean(axis=1)
-    return np.asarray(latent["p_convert"].to_numpy() / p_won * expit(won_logit + mean_skill[team]))
+    return with_team_skill(latent, teams, mean_skill[latent["team_idx"].to_numpy()])
+
+
+def lagged_team_probability(latent: pd.DataFrame, teams: TeamEffects, lag: int) -> np.ndarray:
+    """True P(convert) with each team's skill as it was `lag` months before the lead's month.
+
+    Leads of the first `lag` months keep their current skill.
+    """
+    team, month = latent["team_idx"].to_numpy(), latent["month_idx"].to_numpy()
+    return with_team_skill(latent, teams, teams.skill_by_month[team, np.maximum(month - lag, 0)])
 
 
 def recover_conversion(
@@ -119,10 +139,12 @@ def recover_conversion(
     y = validation["converted"].to_numpy()
     first_month = int(latent["month_idx"].to_numpy()[rows].min())
     static = static_team_probability(latent, teams, first_month)
+    lagged = lagged_team_probability(latent, teams, lag=1)
     truth = {name: channel["p_convert"] for name, channel in world.truth["channels"].items()}
     return ConversionRecovery(
         result=result,
         ceiling_auc=float(roc_auc_score(y, latent["p_convert"].to_numpy()[rows])),
         static_team_auc=float(roc_auc_score(y, static[rows])),
+        lagged_team_auc=float(roc_auc_score(y, lagged[rows])),
         channels=compare_to_truth(result.channel_conversion, truth),
     )

@@ -28,6 +28,10 @@ def score_leads(
 
     A reason reads feature=value (+0.12): its contribution to the log-odds.
 
+    Every lead in the file is scored. Each lead's team form (team_form_30d, team_form_90d)
+    comes from the other leads' conversions before it was created, so pass the leads
+    export with its history (team and converted_at), not the new leads alone.
+
     Bad input (a missing column, a value of the wrong type): one message, exit code 1.
 
     Example: channelwise score-leads --leads data/simulated/leads.csv --out scores.csv

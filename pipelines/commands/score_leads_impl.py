@@ -23,6 +23,7 @@ from pipelines.conversion_store import load_conversion_model
 from pipelines.score_leads import read_channel_cltv
 
 CHUNK_ROWS = 20_000
+TEAM_FORM_PREFIX = "team_form_"
 
 
 def run(leads: Path, out: Path, model_dir: Path, cltv: Path) -> None:
@@ -72,6 +73,11 @@ def check_model_inputs(model: LeadConversionModel, features: pd.DataFrame, path:
     """Raise ValueError naming any column the model needs that is missing or mistyped."""
     columns = model_feature_names(model)
     missing = [column for column in columns if column not in features.columns]
+    if any(column.startswith(TEAM_FORM_PREFIX) for column in missing):
+        raise ValueError(
+            f"{path.name}: the model uses the team form ({', '.join(missing)}), which needs "
+            "the columns team and converted_at and the leads' history; pass the full leads "
+            "export, at least its last 90 days, with the leads to score")
     if missing:
         raise ValueError(f"{path.name} lacks column(s) the model needs: {', '.join(missing)}")
     encode_frame(features[columns], model.schema_)  # raises on a value of the wrong type

@@ -64,6 +64,8 @@ def test_features_by_hand() -> None:
         "created_month",
         "lead_age_days",
         "touches",
+        "team_form_30d",
+        "team_form_90d",
     ]
 
 
@@ -84,9 +86,10 @@ def test_outcome_columns_never_appear() -> None:
 
 def test_outcome_columns_do_not_change_output() -> None:
     leads = make_leads()
-    expected = build_lead_features(
-        leads.drop(columns=["mql_at", "sql_at", "converted_at", "customer_id"]), CUTOFF
-    )
+    # converted_at stays: other leads' earlier conversions make the team form, and
+    # tests/features/test_team_form.py shows a lead's own conversion never reaches its row.
+    expected = build_lead_features(leads.drop(columns=["mql_at", "sql_at", "customer_id"]), CUTOFF)
+    assert "team_form_30d" in expected.columns
     extra = leads.assign(
         converted=leads["converted_at"].notna().astype(str),
         status=np.where(leads["converted_at"].notna(), "won", "open"),
