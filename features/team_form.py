@@ -11,10 +11,10 @@ The form index over a window of ``w`` days is
     (team conversions in the window + prior) / (expected conversions + prior)
 
 where the expected conversions are every team's conversions in the window times this team's
-share of the leads created in it (an equal share among the teams when no lead was). An index of 1.3 reads "30% more conversions than a team
-with its lead volume would have had at the company's rate". ``prior`` pseudo-conversions
-shrink small teams and quiet windows towards 1 (average form); a team without history is
-exactly 1.
+share of the leads created in it (an equal share among the teams when no lead was). An
+index of 1.3 reads "30% more conversions than a team with its lead volume would have had at
+the company's rate". ``prior`` pseudo-conversions shrink small teams and quiet windows
+towards 1 (average form); a team without history is exactly 1.
 """
 
 from __future__ import annotations

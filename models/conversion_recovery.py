@@ -92,13 +92,13 @@ def with_team_skill(latent: pd.DataFrame, teams: TeamEffects, skill: np.ndarray)
 
 
 def static_team_probability(latent: pd.DataFrame, teams: TeamEffects, months: int) -> np.ndarray:
-    """True P(convert) with team skill fixed at its mean over the first `months` months."""
+    """Compute true P(convert) with team skill fixed at its mean over the first `months` months."""
     mean_skill = teams.skill_by_month[:, :months].mean(axis=1)
     return with_team_skill(latent, teams, mean_skill[latent["team_idx"].to_numpy()])
 
 
 def lagged_team_probability(latent: pd.DataFrame, teams: TeamEffects, lag: int) -> np.ndarray:
-    """True P(convert) with each team's skill as it was `lag` months before the lead's month.
+    """Compute true P(convert) with each team's skill as it was `lag` months earlier.
 
     Leads of the first `lag` months keep their current skill.
     """
