@@ -6,6 +6,8 @@
 4. ground_truth: the acceptance figures on the default world (seed 42).
 5. final_calibration_study: per-channel P(convert) error against truth for both ways of
    calibrating the final model, on three default worlds (docs/conversion.md quotes it).
+6. team_form_study: validation ROC-AUC with and without the team form features on the same
+   three worlds, beside the truth's AUCs (full, last month's team skill, fixed team skill).
 
 Usage: python benchmarks/bench_conversion.py [--out benchmarks/results/conversion.json]
 """
@@ -112,6 +114,27 @@ def final_calibration_study(seeds: tuple[int, ...] = (42, 7, 3)) -> dict[str, An
     return study
 
 
+TEAM_FORM_COLUMNS = ("team_form_30d", "team_form_90d")
+
+
+def team_form_study(seeds: tuple[int, ...] = (42, 7, 3)) -> dict[str, Any]:
+    """Validation ROC-AUC with and without the team form, and the truth's AUCs, per seed."""
+    without = ConversionSettings(exclude_features=("created_month", *TEAM_FORM_COLUMNS))
+    study: dict[str, Any] = {}
+    for seed in seeds:
+        full = recover_conversion(seed, "default").summary()
+        blind = recover_conversion(seed, "default", without).summary()
+        study[str(seed)] = {
+            "roc_auc_with_team_form": full["roc_auc_model"],
+            "roc_auc_without_team_form": blind["roc_auc_model"],
+            "roc_auc_baseline_with_team_form": full["roc_auc_baseline"],
+            "roc_auc_ceiling": full["roc_auc_ceiling"],
+            "roc_auc_lagged_team_ceiling": full["roc_auc_lagged_team_ceiling"],
+            "roc_auc_static_team_ceiling": full["roc_auc_static_team_ceiling"],
+        }
+    return study
+
+
 def main() -> None:
     """Run every benchmark and write the JSON."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -127,6 +150,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as work:
         results["score_leads_100k"] = score_100k(leads, recovery.result.model, Path(work))
     results["final_calibration_study"] = final_calibration_study()
+    results["team_form_study"] = team_form_study()
     write_json(out, results)
     print(out.read_text())
 
