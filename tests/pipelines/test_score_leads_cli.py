@@ -71,6 +71,8 @@ def test_happy_path_writes_scores_and_reasons(workspace: dict[str, Path]) -> Non
 
 @pytest.mark.parametrize(("change", "message"), [
     ({"touches": None}, "lacks column(s) the model needs: touches"),
+    ({"converted_at": None}, "the model uses the team form (team_form_30d, team_form_90d), "
+                             "which needs the columns team and converted_at"),
     ({"channel": None}, "leads.channel: required column missing"),
     ({"engagement_score": "high"}, "leads.engagement_score: not a number (1 row)"),
     ({"webinar_attended": "maybe"}, "column 'webinar_attended' must be boolean"),
