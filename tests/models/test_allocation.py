@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from models.allocation import InfeasibleAllocationError, maximise_allocation
@@ -27,6 +27,9 @@ channel = st.tuples(
     share=st.floats(0.1, 0.95),
     seed=st.integers(0, 10_000),
 )
+# Found by hypothesis on a fresh clone: a small budget on an S-curve's convex part left the
+# 4,000-cell ceiling programme 0.104% above the optimum; the refined programme is 0.052%.
+@example(channels=[(10.0, 1000.0, 1.0, 2.0), (30.0, 1000.0, 3.0, 2.0)], share=0.125, seed=0)
 def test_budget_bounds_incumbent_and_certificate(channels, share, seed) -> None:
     fns = [s_curve(v, k, s) for v, k, s, _ in channels]
     upper = np.array([k * cap for _, k, _, cap in channels])
