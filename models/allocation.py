@@ -254,11 +254,11 @@ def maximise_allocation(
     for bound_cells in refined_grid_sizes(len(value_fns)):
         if upper_bound - value <= CERTIFICATE_TARGET * abs(value):
             break
-        upper_bound = min(upper_bound, _ceiling_bound(value_fns, budget, lo, hi, bound_cells))
+        upper_bound = min(upper_bound, ceiling_bound(value_fns, budget, lo, hi, bound_cells))
     return AllocationResult(spend=spend, value=value, upper_bound=max(upper_bound, value))
 
 
-def _ceiling_bound(
+def ceiling_bound(
     value_fns: Sequence[ValueFn], budget: float, lo: FloatArray, hi: FloatArray, n_cells: int
 ) -> float:
     """Programme over cell-wise ceilings ``f(upper end of cell)``: a bound for any curve shape."""
