@@ -15,10 +15,10 @@ from models.kpi_outcome import build_outcome
 from models.kpi_profiles import PROFILE_MULTIPLIERS, profiles_table
 from models.kpi_weights import KpiWeightModel
 from models.scorecard import build_scorecard, scorecard_directions
+from pipelines.kpi_weights_params import KpiWeightsParams
 from pipelines.kpi_weights_tracking import log_kpi_weights_run, save_figure, summary
 from pipelines.params import load_params
 from pipelines.prepared import data_end, read_prepared
-from pipelines.stage_params import KpiWeightsParams
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from models.io import atomic_path
 from models.kpi_profiles import unchanged_profiles
 from models.kpi_weights import KpiWeightModel
-from pipelines.stage_params import KpiWeightsParams
+from pipelines.kpi_weights_params import KpiWeightsParams
 from pipelines.tracking import configure_mlflow, flatten_metrics
 
 

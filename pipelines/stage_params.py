@@ -5,14 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from features.kpis import KpiWindows
-from models.kpi_profiles import Profile
-from models.kpi_weights import BoosterSettings
-from models.scorecard import TargetRule
 from pipelines.params import ParamsError
 
 
-def _number(section: dict[str, Any], key: str, name: str, low: float, high: float) -> float:
+def number(section: dict[str, Any], key: str, name: str, low: float, high: float) -> float:
+    """Return ``section[key]`` as a float in ``[low, high]``, or raise ParamsError naming it."""
     try:
         value = float(section[key])
     except (KeyError, TypeError, ValueError) as err:
@@ -41,7 +38,7 @@ class FitResponseParams:
         if response not in {"auto", "leads", "new_customers"}:
             raise ParamsError("params.yaml: fit_response.response must be auto, leads or "
                               f"new_customers, not {response!r}")
-        ints = {k: int(_number(section, k, "fit_response", lo, hi)) for k, lo, hi in [
+        ints = {k: int(number(section, k, "fit_response", lo, hi)) for k, lo, hi in [
             ("fourier_order", 0, 6), ("n_starts", 1, 50), ("n_bootstrap", 0, 1000),
             ("block_weeks", 1, 52), ("holdout_weeks", 1, 52)]}
         return cls(response=response, seed=seed, **ints)
@@ -67,60 +64,8 @@ class AllocateParams:
         """Validate the ``allocate`` section."""
         budget = section.get("budget")
         return cls(
-            budget=None if budget is None else _number(section, "budget", "allocate", 0, 1e15),
-            frontier_min=_number(section, "frontier_min", "allocate", 0.01, 10),
-            frontier_max=_number(section, "frontier_max", "allocate", 0.01, 10),
-            frontier_points=int(_number(section, "frontier_points", "allocate", 2, 500)),
+            budget=None if budget is None else number(section, "budget", "allocate", 0, 1e15),
+            frontier_min=number(section, "frontier_min", "allocate", 0.01, 10),
+            frontier_max=number(section, "frontier_max", "allocate", 0.01, 10),
+            frontier_points=int(number(section, "frontier_points", "allocate", 2, 500)),
         )
-
-
-@dataclass(frozen=True)
-class KpiWeightsParams:
-    """Params of stage ``kpi_weights``: KPI windows, outcome, weight model, profile, targets."""
-
-    profile: Profile
-    windows: KpiWindows
-    horizon_days: int
-    horizon_months: int
-    booster: BoosterSettings
-    model: dict[str, Any]
-    targets: TargetRule
-
-    @classmethod
-    def parse(cls, section: dict[str, Any], seed: int) -> KpiWeightsParams:
-        """Validate the ``kpi_weights`` section."""
-        try:
-            profile = Profile(str(section.get("profile", "balanced")))
-        except ValueError as err:
-            raise ParamsError("params.yaml: kpi_weights.profile must be balanced, growth or "
-                              f"profit, not {section.get('profile')!r}") from err
-
-        def num(key: str, low: float, high: float) -> float:
-            return _number(section, key, "kpi_weights", low, high)
-
-        def whole(key: str, low: float, high: float) -> int:
-            return int(num(key, low, high))
-
-        windows = KpiWindows(conversion_days=whole("conversion_window_days", 1, 365),
-                             value_days=whole("value_window_days", 1, 365),
-                             cohort_days=whole("cohort_days", 1, 365),
-                             retention_days=whole("retention_days", 1, 365))
-        booster = BoosterSettings(
-            n_estimators=whole("n_estimators", 1, 5000),
-            learning_rate=num("learning_rate", 1e-4, 1),
-            num_leaves=whole("num_leaves", 2, 256), max_depth=whole("max_depth", -1, 32),
-            min_child_samples=whole("min_child_samples", 1, 10_000),
-            reg_lambda=num("reg_lambda", 0, 1e6), subsample=num("subsample", 0.05, 1),
-            colsample_bytree=num("colsample_bytree", 0.05, 1), n_jobs=whole("n_jobs", 1, 64))
-        model = {"n_splits": whole("n_splits", 2, 50),
-                 "n_null_repeats": whole("n_null_repeats", 1, 1000),
-                 "n_cv_repeats": whole("n_cv_repeats", 1, 100),
-                 "n_bootstrap": whole("n_bootstrap", 10, 10_000),
-                 "n_bootstrap_null_repeats": whole("n_bootstrap_null_repeats", 1, 100),
-                 "interval": num("interval", 0.5, 0.99), "random_state": seed}
-        targets = TargetRule(stretch=num("target_stretch", 0, 1),
-                             peer_quantile=num("target_peer_quantile", 0.5, 1),
-                             recent_months=whole("target_recent_months", 1, 24))
-        return cls(profile=profile, windows=windows, horizon_days=whole("horizon_days", 30, 3650),
-                   horizon_months=whole("horizon_months", 1, 24), booster=booster, model=model,
-                   targets=targets)

@@ -12,9 +12,9 @@ import yaml
 
 from features.contract import validate_tables
 from models.simulation import simulate_world
+from pipelines.kpi_weights_params import KpiWeightsParams
 from pipelines.params import ParamsError
 from pipelines.prepare import write_prepared
-from pipelines.stage_params import KpiWeightsParams
 
 REPO_PARAMS = Path(__file__).resolve().parents[2] / "params.yaml"
 CHEAP = {"n_null_repeats": 2, "n_bootstrap": 10, "n_bootstrap_null_repeats": 1,
