@@ -147,8 +147,19 @@ def optimise(
         raise InfeasibleAllocationError(f"{err}{detail}") from err
 
 
+def _draw_values(vpu: FloatArray, vpu_draws: FloatArray | None, n_draws: int) -> FloatArray:
+    """Value per unit for each bootstrap draw: the given draws, or the point value repeated."""
+    if vpu_draws is None:
+        return np.tile(np.asarray(vpu, dtype=np.float64), (n_draws, 1))
+    if vpu_draws.shape != (n_draws, len(vpu)):
+        raise ValueError(f"value draws have shape {vpu_draws.shape}, expected "
+                         f"({n_draws}, {len(vpu)}): one per bootstrap set and channel")
+    return vpu_draws
+
+
 def _value_bands(
-    curve_set: CurveSet, channels: list[str], vpu: FloatArray, spend: FloatArray
+    curve_set: CurveSet, channels: list[str], vpu: FloatArray, spend: FloatArray,
+    vpu_draws: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     if not curve_set.bootstrap:
         value = np.array(
@@ -159,10 +170,11 @@ def _value_bands(
             dtype=np.float64,
         )
         return value, value
+    values = _draw_values(vpu, vpu_draws, len(curve_set.bootstrap))
     draws = np.array(
         [
-            [v * d.response(s) for d in curve_set.draws(c)]
-            for c, v, s in zip(channels, vpu, spend, strict=True)
+            [values[b, i] * d.response(s) for b, d in enumerate(curve_set.draws(c))]
+            for i, (c, s) in enumerate(zip(channels, spend, strict=True))
         ],
         dtype=np.float64,
     )
@@ -175,16 +187,21 @@ def probability_plan_beats(
     vpu: FloatArray,
     plan: FloatArray,
     current: FloatArray,
+    vpu_draws: FloatArray | None = None,
 ) -> float:
-    """Share of bootstrap curve sets under which the plan is worth more than the current mix."""
+    """Share of bootstrap draws where the plan is worth more than the current mix.
+
+    Each draw is a curve set, paired with a row of `vpu_draws` when given.
+    """
     if not curve_set.bootstrap:
         return float("nan")
+    values = _draw_values(vpu, vpu_draws, len(curve_set.bootstrap))
     wins = []
-    for draw in curve_set.bootstrap:
+    for draw, value in zip(curve_set.bootstrap, values, strict=True):
         by_name = {c.channel: c for c in draw}
         gain = sum(
             v * (by_name[c].response(p) - by_name[c].response(q))
-            for c, v, p, q in zip(channels, vpu, plan, current, strict=True)
+            for c, v, p, q in zip(channels, value, plan, current, strict=True)
         )
         wins.append(float(gain) > 0)
     return float(np.mean(wins))
@@ -197,13 +214,18 @@ def plan_table(
     current: FloatArray,
     result: AllocationResult,
     bounds: Bounds,
+    vpu_draws: FloatArray | None = None,
 ) -> pd.DataFrame:
-    """One row per channel in the stable column order of ``budget_allocation.csv``."""
+    """One row per channel in the stable column order of ``budget_allocation.csv``.
+
+    The p10/p90 value bands pair each bootstrap curve set with row ``b`` of `vpu_draws`
+    (see `models.value_uncertainty`) when given, else with the point value per unit.
+    """
     curves = [curve_set.channel(c) for c in channels]
     spend = result.spend
     response = np.array([c.response(s) for c, s in zip(curves, spend, strict=True)], dtype=float)
     marginal = np.array([c.marginal(s) for c, s in zip(curves, spend, strict=True)], dtype=float)
-    p10, p90 = _value_bands(curve_set, channels, vpu, spend)
+    p10, p90 = _value_bands(curve_set, channels, vpu, spend, vpu_draws)
     change = np.where(current > 0, (spend - current) / np.where(current > 0, current, 1.0), np.nan)
     return pd.DataFrame(
         {

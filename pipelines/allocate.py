@@ -38,7 +38,7 @@ def main() -> None:
     parser.add_argument("--params", default="params.yaml")
     params = load_params(parser.parse_args().params)
     cfg = AllocateParams.parse(params.section("allocate"))
-    inputs = load_planning_inputs(params.paths.models, params.paths.predictions)
+    inputs = load_planning_inputs(params.paths.models, params.paths.predictions, params.seed)
     budget = cfg.budget if cfg.budget is not None else float(inputs.current.sum())
     plan = make_plan(inputs, budget, Constraints())
     write_csv(params.paths.reports / "budget_allocation.csv", plan.table, float_format="%.10g")

@@ -21,6 +21,7 @@ from models.allocation_plan import (
 from models.io import read_json
 from models.response import FloatArray
 from models.response_uncertainty import CurveSet, curves_from_dict
+from models.value_uncertainty import value_per_unit_draws
 
 
 class MissingArtefactError(FileNotFoundError):
@@ -29,13 +30,18 @@ class MissingArtefactError(FileNotFoundError):
 
 @dataclass(frozen=True)
 class PlanningInputs:
-    """Curves, current spend, history caps and value per unit of the paid channels."""
+    """Curves, current spend, history caps and value per unit of the paid channels.
+
+    ``value_draws`` (one row per bootstrap curve set) carries the uncertainty of the value
+    per unit into the plan's bands; None keeps the point values.
+    """
 
     curves: CurveSet
     channels: list[str]
     current: FloatArray
     history_cap: FloatArray
     value_per_unit: FloatArray
+    value_draws: FloatArray | None = None
 
 
 @dataclass(frozen=True)
@@ -55,8 +61,8 @@ def _read(path: Path, what: str) -> Path:
     return path
 
 
-def load_planning_inputs(models_dir: Path, predictions_dir: Path) -> PlanningInputs:
-    """Read curves.json, channel CLTV and channel P(convert)."""
+def load_planning_inputs(models_dir: Path, predictions_dir: Path, seed: int = 0) -> PlanningInputs:
+    """Read curves.json, channel CLTV and channel P(convert); `seed` seeds the value draws."""
     payload = read_json(_read(models_dir / "response" / "curves.json", "response curves"))
     curves = curves_from_dict(payload)
     channels = sorted(c.channel for c in curves.curves if c.paid)
@@ -69,6 +75,8 @@ def load_planning_inputs(models_dir: Path, predictions_dir: Path) -> PlanningInp
         current=np.array([payload["current_weekly_spend"][c] for c in channels], dtype=float),
         history_cap=np.array([payload["history_cap"][c] for c in channels], dtype=float),
         value_per_unit=value_per_unit(channels, curves.response_unit, cltv, conversion),
+        value_draws=value_per_unit_draws(channels, curves.response_unit, cltv, conversion,
+                                         len(curves.bootstrap), seed),
     )
 
 
@@ -78,14 +86,19 @@ def make_plan(
     constraints: Constraints,
     value_per_unit: FloatArray | None = None,
 ) -> Plan:
-    """Optimise one weekly budget under the constraints (``value_per_unit`` overrides)."""
+    """Optimise one weekly budget under the constraints.
+
+    ``value_per_unit`` overrides the inputs' values, and then the bands use it as certain.
+    """
     vpu = inputs.value_per_unit if value_per_unit is None else value_per_unit
+    draws = inputs.value_draws if value_per_unit is None else None
     bounds = channel_bounds(inputs.channels, inputs.current, inputs.history_cap, constraints)
     curves = [inputs.curves.channel(c) for c in inputs.channels]
     result = optimise(curves, vpu, weekly_budget, bounds, incumbent=inputs.current)
-    table = plan_table(inputs.curves, inputs.channels, vpu, inputs.current, result, bounds)
+    table = plan_table(inputs.curves, inputs.channels, vpu, inputs.current, result, bounds,
+                       draws)
     p_beats = probability_plan_beats(
-        inputs.curves, inputs.channels, vpu, result.spend, inputs.current
+        inputs.curves, inputs.channels, vpu, result.spend, inputs.current, draws
     )
     current_value = float(
         sum(v * c.response(s) for v, c, s in zip(vpu, curves, inputs.current, strict=True))

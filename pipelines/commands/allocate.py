@@ -80,8 +80,8 @@ def allocate(
             locked=frozenset(lock or []),
             max_change=None if max_change is None else max_change / 100.0,
         )
-        paths = load_params(params).paths
-        inputs = load_planning_inputs(paths.models, paths.predictions)
+        loaded = load_params(params)
+        inputs = load_planning_inputs(loaded.paths.models, loaded.paths.predictions, loaded.seed)
         plan = make_plan(inputs, budget / weeks, constraints)
     except (
         InfeasibleAllocationError,
