@@ -79,15 +79,16 @@ def team_form(
     team = leads["team"].astype("str").to_numpy()
     groups = pd.Series(np.arange(len(leads))).groupby(team, sort=True).indices
     equal_share = 1.0 / max(len(groups), 1)
+    by_team = [(rows, _sorted_ns(leads["converted_at"].iloc[rows]), np.sort(at[rows]))
+               for rows in groups.values()]  # each team's sorted conversions and creations
     columns: dict[str, np.ndarray] = {}
     for window in windows:
         width = int(window) * 86_400 * 10**9
         team_won = np.zeros(len(leads))
         team_leads = np.zeros(len(leads))
-        for rows in groups.values():
-            members = leads.iloc[rows]
-            team_won[rows] = count_in_window(_sorted_ns(members["converted_at"]), at[rows], width)
-            team_leads[rows] = count_in_window(np.sort(at[rows]), at[rows], width)
+        for rows, conversions, creations in by_team:
+            team_won[rows] = count_in_window(conversions, at[rows], width)
+            team_leads[rows] = count_in_window(creations, at[rows], width)
         all_won = count_in_window(every_conversion, at, width)
         all_leads = count_in_window(every_lead, at, width)
         share = np.divide(team_leads, all_leads, out=np.full(len(leads), equal_share),
