@@ -22,8 +22,8 @@ import pandas as pd
 import yaml
 
 from models.io import write_json
-from models.response import ChannelCurve
-from models.response_uncertainty import CurveSet, curves_to_dict
+from models.response.model import ChannelCurve
+from models.response.uncertainty import CurveSet, curves_to_dict
 
 
 def write_artefacts(root: Path, n_channels: int, n_bootstrap: int, seed: int = 0) -> float:

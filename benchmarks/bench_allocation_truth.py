@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.recovery import check_recovery
+from models.simulation.recovery import check_recovery
 
 
 def summarise(rows: list[dict[str, object]]) -> dict[str, object]:

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from models.allocation import (
+from models.allocation.optimizer import (
     CERTIFICATE_TARGET,
     ValueFn,
     bound_grid_size,
@@ -27,8 +27,8 @@ from models.allocation import (
     lagrangian_bound,
     maximise_allocation,
 )
-from models.curves import hill
 from models.io import write_json
+from models.response.curves import hill
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -33,9 +33,9 @@ import pandas as pd
 
 from features.customers import customer_value_in_window
 from features.transaction_log import customers_from_orders
-from models.cltv import CLTVConfig, Objective
-from models.cltv_backtest import backtest_cltv, btyd_baseline
-from models.cltv_features import BTYD_FEATURES
+from models.cltv.backtest import backtest_cltv, btyd_baseline
+from models.cltv.model import CLTVConfig, Objective
+from models.cltv.rows import BTYD_FEATURES
 from models.metrics import value_metrics
 
 CALIBRATION_END = "1997-09-30"

@@ -28,13 +28,13 @@ import numpy as np
 import pandas as pd
 
 from features.leads import build_lead_features
-from models.classification_metrics import binary_metrics
-from models.conversion import LeadConversionModel
-from models.conversion_data import labelled_leads, model_columns
-from models.conversion_recovery import recover_conversion
-from models.conversion_training import ConversionSettings, FinalCalibration
+from models.conversion.evaluation import binary_metrics
+from models.conversion.model import LeadConversionModel
+from models.conversion.rows import labelled_leads, model_columns
+from models.conversion.training import ConversionSettings, FinalCalibration
 from models.io import write_json, write_table
-from models.simulation import lead_table, simulate_lead_truth, simulate_world
+from models.simulation.generator import lead_table, simulate_lead_truth, simulate_world
+from models.simulation.lead_recovery import recover_conversion
 from pipelines.conversion_store import save_conversion_model
 
 ROOT = Path(__file__).resolve().parents[1]

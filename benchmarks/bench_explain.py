@@ -6,7 +6,7 @@ multiplied by exp(N(0, 0.05)), so the rows are distinct. The model is data/model
 from `make run` (the default world).
 
 Timed:
-- `models.explain.native_shap` on all 1M rows (grouped native TreeSHAP, one thread);
+- `models.explain.tables.native_shap` on all 1M rows (grouped native TreeSHAP, one thread);
 - `shap.TreeExplainer(booster).shap_values` on a 50k subsample, extrapolated linearly to 1M
   (on 1M rows it would take many minutes); for a LightGBM Booster it calls LightGBM's
   `pred_contrib` on every row, so it is also "plain native TreeSHAP";
@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 import shap
 
-from models.explain import native_shap
-from models.explain_rows import cltv_rows
+from models.explain.rows import cltv_rows
+from models.explain.tables import native_shap
 from models.io import load_booster, write_json
 from pipelines.params import load_params
 from pipelines.prepared import read_prepared

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from models.allocation_plan import Constraints, budget_frontier
+from models.allocation.plan import Constraints, budget_frontier
 from models.io import read_json, write_csv, write_json
-from models.simulation_truth import plan_scorecard
+from models.simulation.truth import plan_scorecard
 from pipelines.params import load_params
 from pipelines.planning import PlanningInputs, load_planning_inputs, make_plan
 from pipelines.stage_params import AllocateParams

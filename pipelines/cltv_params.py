@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from models.cltv import CLTVConfig, Objective
-from models.cltv_channel import ChannelSettings
+from models.cltv.channel import ChannelSettings
+from models.cltv.model import CLTVConfig, Objective
 from pipelines.params import ParamsError
 
 _SECTION = "train_cltv"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from models.cltv import CLTVModel
+from models.cltv.model import CLTVModel
 from pipelines.tracking import configure_mlflow, flatten_metrics
 
 REGISTERED_NAME = "cltv"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.calibration import CalibrationMethod
-from models.conversion_training import ConversionSettings, FinalCalibration
+from models.conversion.calibration import CalibrationMethod
+from models.conversion.training import ConversionSettings, FinalCalibration
 from pipelines.params import ParamsError
 
 SECTION = "train_conversion"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from models.conversion import LeadConversionModel, fitted_state, restore_model
+from models.conversion.model import LeadConversionModel, fitted_state, restore_model
 from models.io import load_booster, save_booster
 
 MODEL_FILE = "model.txt"  # the state goes beside it, in model.json

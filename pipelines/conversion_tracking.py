@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from models.conversion import LeadConversionModel
+from models.conversion.model import LeadConversionModel
 from models.tabular import encode_frame
 from pipelines.tracking import configure_mlflow, flatten_metrics
 

@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from models.explain import explain, explanation_tables, sample_rows
-from models.explain_plots import explanation_figures
-from models.explain_rows import restrict
+from models.explain.plots import explanation_figures
+from models.explain.rows import restrict
+from models.explain.tables import explain, explanation_tables, sample_rows
 from models.io import atomic_path, write_json, write_parquet
 from pipelines.explain_inputs import ExplainParams, models_to_explain
 from pipelines.params import load_params

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from models.explain_rows import ModelRows, cltv_rows, lead_rows, new_customer_rows
+from models.explain.rows import ModelRows, cltv_rows, lead_rows, new_customer_rows
 from models.io import load_booster
 from pipelines.params import ParamsError
 from pipelines.prepared import read_prepared

@@ -8,10 +8,16 @@ from pathlib import Path
 import pandas as pd
 from rich.progress import Progress
 
-from models.allocation_plan import current_spend, spend_upper_bounds
+from models.allocation.plan import current_spend, spend_upper_bounds
 from models.io import write_json
-from models.response import FitOptions, build_panel, curves_from_vector, fit_joint, predict_panel
-from models.response_uncertainty import (
+from models.response.model import (
+    FitOptions,
+    build_panel,
+    curves_from_vector,
+    fit_joint,
+    predict_panel,
+)
+from models.response.uncertainty import (
     CurveSet,
     bootstrap_curves,
     curves_to_dict,

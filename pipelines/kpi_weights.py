@@ -8,13 +8,13 @@ from pathlib import Path
 import pandas as pd
 
 from features.kpis import KPI_NAMES, build_kpi_panel
-from models.cltv import value_column
+from models.cltv.model import value_column
 from models.io import write_csv, write_json
-from models.kpi_figures import shap_summary_figure
-from models.kpi_outcome import build_outcome
-from models.kpi_profiles import PROFILE_MULTIPLIERS, profiles_table
-from models.kpi_weights import KpiWeightModel
-from models.scorecard import build_scorecard, scorecard_directions
+from models.kpi.figures import shap_summary_figure
+from models.kpi.outcome import build_outcome
+from models.kpi.profiles import PROFILE_MULTIPLIERS, profiles_table
+from models.kpi.scorecard import build_scorecard, scorecard_directions
+from models.kpi.weights import KpiWeightModel
 from pipelines.kpi_weights_params import KpiWeightsParams
 from pipelines.kpi_weights_tracking import log_kpi_weights_run, save_figure, summary
 from pipelines.params import load_params

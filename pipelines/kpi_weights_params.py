@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from features.kpis import KpiWindows
-from models.kpi_profiles import Profile
-from models.kpi_weights import BoosterSettings
-from models.scorecard import TargetRule
+from models.kpi.profiles import Profile
+from models.kpi.scorecard import TargetRule
+from models.kpi.weights import BoosterSettings
 from pipelines.params import ParamsError
 from pipelines.stage_params import number
 

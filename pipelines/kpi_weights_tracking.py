@@ -10,8 +10,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from models.io import atomic_path
-from models.kpi_profiles import unchanged_profiles
-from models.kpi_weights import KpiWeightModel
+from models.kpi.profiles import unchanged_profiles
+from models.kpi.weights import KpiWeightModel
 from pipelines.kpi_weights_params import KpiWeightsParams
 from pipelines.tracking import configure_mlflow, flatten_metrics
 

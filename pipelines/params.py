@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from models.simulation_world import Scale
+from models.simulation.world import Scale
 
 
 class ParamsError(ValueError):

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from models.allocation import AllocationResult
-from models.allocation_plan import (
+from models.allocation.optimizer import AllocationResult
+from models.allocation.plan import (
     Bounds,
     Constraints,
     channel_bounds,
@@ -18,10 +18,10 @@ from models.allocation_plan import (
     probability_plan_beats,
     value_per_unit,
 )
+from models.allocation.value_draws import value_per_unit_draws
 from models.io import read_json
-from models.response import FloatArray
-from models.response_uncertainty import CurveSet, curves_from_dict
-from models.value_uncertainty import value_per_unit_draws
+from models.response.model import FloatArray
+from models.response.uncertainty import CurveSet, curves_from_dict
 
 
 class MissingArtefactError(FileNotFoundError):

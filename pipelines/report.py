@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from models.io import write_text
-from models.report import render_report
+from models.report.page import render_report
 from pipelines.params import load_params
 from pipelines.report_inputs import load_report_inputs
 

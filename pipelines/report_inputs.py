@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from models.io import read_json
-from models.report import ReportInputs
+from models.report.page import ReportInputs
 from pipelines.params import Params, ParamsError
 
 CSV_INPUTS = {  # ReportInputs field: (paths attribute, file)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from models.conversion_data import open_lead_ids
+from models.conversion.rows import open_lead_ids
+from models.conversion.scoring import SCORE_COLUMNS, score_leads
 from models.io import read_json, write_csv
-from models.lead_scoring import SCORE_COLUMNS, score_leads
 from pipelines.conversion_params import parse_train_conversion
 from pipelines.conversion_store import MODEL_FILE, load_conversion_model
 from pipelines.params import load_params

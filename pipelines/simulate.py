@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from models.io import write_json, write_table
-from models.simulation import simulate_world
-from models.simulation_world import Scale
+from models.simulation.generator import simulate_world
+from models.simulation.world import Scale
 from pipelines.params import load_params
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from models.cltv import CLTVModel, value_column
-from models.cltv_backtest import backtest_cltv
-from models.cltv_channel import NewCustomerModel, channel_cac, channel_cltv, channel_report
+from models.cltv.backtest import backtest_cltv
+from models.cltv.channel import NewCustomerModel, channel_cac, channel_cltv, channel_report
+from models.cltv.model import CLTVModel, value_column
 from models.io import save_booster, write_csv, write_json, write_parquet
 from pipelines.cltv_params import parse_train_cltv
 from pipelines.cltv_tracking import log_cltv_run

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from models.conversion_training import compare_to_truth, empty_outputs, train_conversion
+from models.conversion.training import compare_to_truth, empty_outputs, train_conversion
 from models.io import read_json, write_csv, write_json
 from pipelines.conversion_params import parse_train_conversion
 from pipelines.conversion_store import save_conversion_model

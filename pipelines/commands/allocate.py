@@ -66,8 +66,8 @@ def allocate(
 
     Example: channelwise allocate --budget 750000 --weeks 13 --min events=50000 --lock display
     """
-    from models.allocation import InfeasibleAllocationError
-    from models.allocation_plan import Constraints
+    from models.allocation.optimizer import InfeasibleAllocationError
+    from models.allocation.plan import Constraints
     from models.io import write_csv
     from pipelines.params import ParamsError, load_params
     from pipelines.planning import MissingArtefactError, load_planning_inputs, make_plan

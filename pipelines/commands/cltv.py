@@ -85,7 +85,11 @@ def cltv(
         day = pd.Timestamp(cutoff)
     except ValueError:
         raise _fail(f"--cutoff {cutoff!r}: not a date, use YYYY-MM-DD") from None
-    from models.cltv import CLTVConfig, CLTVModel, value_column  # LightGBM: loaded on use only
+    from models.cltv.model import (  # LightGBM: loaded on use only
+        CLTVConfig,
+        CLTVModel,
+        value_column,
+    )
 
     console = Console(stderr=True)
     with console.status(f"Reading {orders.name}..."):

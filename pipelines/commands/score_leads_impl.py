@@ -14,10 +14,10 @@ from features.contract import read_table
 from features.contract_errors import ContractError
 from features.contract_rules import TABLE_SPECS, check_table
 from features.leads import build_lead_features
-from models.conversion import LeadConversionModel
+from models.conversion.model import LeadConversionModel
+from models.conversion.scoring import model_feature_names
+from models.conversion.scoring import score_leads as score_frame
 from models.io import write_csv
-from models.lead_scoring import model_feature_names
-from models.lead_scoring import score_leads as score_frame
 from models.tabular import encode_frame
 from pipelines.conversion_store import load_conversion_model
 from pipelines.score_leads import read_channel_cltv

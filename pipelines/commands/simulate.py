@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from models.simulation_world import Scale
+from models.simulation.world import Scale
 
 console = Console()
 

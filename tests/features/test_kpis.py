@@ -12,7 +12,7 @@ from features.kpis import (
     customer_teams,
     value_within_days,
 )
-from models.simulation import simulate_world
+from models.simulation.generator import simulate_world
 from pipelines.prepared import data_end
 
 AS_OF = pd.Timestamp("2024-04-01")

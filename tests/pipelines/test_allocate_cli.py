@@ -10,8 +10,8 @@ import yaml
 from typer.testing import CliRunner
 
 from models.io import write_json
-from models.response import ChannelCurve
-from models.response_uncertainty import CurveSet, curves_to_dict
+from models.response.model import ChannelCurve
+from models.response.uncertainty import CurveSet, curves_to_dict
 from pipelines.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from features.contract import validate_tables
-from models.simulation import simulate_world
+from models.simulation.generator import simulate_world
 from pipelines.kpi_weights_params import KpiWeightsParams
 from pipelines.params import ParamsError
 from pipelines.prepare import write_prepared

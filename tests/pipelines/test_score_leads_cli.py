@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from features.leads import build_lead_features
-from models.conversion_training import ConversionSettings, train_conversion
+from models.conversion.training import ConversionSettings, train_conversion
 from models.io import write_table
-from models.simulation import simulate_world
+from models.simulation.generator import simulate_world
 from pipelines.cli import app
 from pipelines.conversion_store import save_conversion_model
 

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from features.contract import validate_tables
-from models.cltv import CLTVModel
-from models.simulation import simulate_world
+from models.cltv.model import CLTVModel
+from models.simulation.generator import simulate_world
 from pipelines.cltv_params import parse_train_cltv
 from pipelines.params import ParamsError
 from pipelines.prepare import write_prepared

@@ -14,7 +14,7 @@ from features.channels import build_channel_panel
 from features.contract import validate_tables
 from features.leads import build_lead_features
 from models.io import write_csv, write_json, write_parquet
-from models.simulation import simulate_world
+from models.simulation.generator import simulate_world
 from pipelines.conversion_params import parse_train_conversion
 from pipelines.params import ParamsError
 from pipelines.prepare import write_prepared

@@ -1,0 +1,1 @@
+"""Budget allocation: the global optimiser, plans on fitted curves and value draws."""

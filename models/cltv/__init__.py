@@ -1,0 +1,1 @@
+"""Customer lifetime value: BTYD baselines, the LightGBM model, backtest, channel CLTV."""

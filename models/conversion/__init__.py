@@ -1,0 +1,1 @@
+"""Lead conversion: the calibrated lead model, its rows, baseline, funnel and scoring."""

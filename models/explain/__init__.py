@@ -1,0 +1,1 @@
+"""Explanations: native TreeSHAP, explanation tables, the rows explained and the figures."""

@@ -1,0 +1,1 @@
+"""KPI weights: the outcome, the evidence, the weights, strategy profiles and the team scorecard."""

@@ -1,0 +1,1 @@
+"""The self-contained HTML report: inputs, sections, model cards, figures and the page."""

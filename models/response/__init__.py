@@ -1,0 +1,1 @@
+"""Response curves: adstock and saturation, the fit with seasonal demand, the bootstrap."""

@@ -1,0 +1,1 @@
+"""The simulated world with known truth, and the ground-truth checks against it."""

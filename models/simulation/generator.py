@@ -1,0 +1,355 @@
+"""Generative model of a B2B marketing world with known truth: spend, leads, funnel, orders.
+
+Everything is vectorised over rows; the only loops run over channels, months or bursts.
+The truth the tables were drawn from is returned beside them (:mod:`models.simulation.truth`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.response.curves import geometric_adstock, hill
+from models.simulation.world import (
+    CHANNELS,
+    COMPANY_SIZES,
+    INDUSTRIES,
+    INDUSTRY_SQL_EFFECT,
+    N_WEEKS,
+    REGION_WON_EFFECT,
+    REGIONS,
+    SCALES,
+    SIZE_SQL_EFFECT,
+    SIZE_VALUE_MULT,
+    START_WEEK,
+    ChannelSpec,
+    Scale,
+    TeamEffects,
+    World,
+    demand,
+    draw_team_effects,
+    expected_value,
+    vary_world,
+)
+
+DAY_NS = 86_400 * 10**9
+LEAD_DISPERSION = 25.0
+DEFAULT_WORLD = World()  # negative-binomial size: variance = mu + mu^2 / 25
+
+
+@dataclass(frozen=True)
+class SimulatedWorld:
+    """The four input tables of a simulated world, the per-lead truth and the truth summary."""
+
+    customers: pd.DataFrame
+    orders: pd.DataFrame
+    spend: pd.DataFrame
+    leads: pd.DataFrame
+    truth: dict[str, Any]
+
+
+def sequential_ids(prefix: str, n: int, width: int) -> np.ndarray:
+    """``prefix`` + zero-padded 1..n, vectorised (no Python loop per row)."""
+    digits = np.char.zfill(np.arange(1, n + 1).astype(str), width)
+    return np.asarray(np.char.add(prefix, digits), dtype=object)
+
+
+def end_of_data() -> pd.Timestamp:
+    """First instant after the simulated history."""
+    return START_WEEK + pd.Timedelta(weeks=N_WEEKS)
+
+
+def _block_drift(rng: np.random.Generator, n_weeks: int) -> np.ndarray:
+    """Slow spend-level drift: log-normal levels per quarter, linearly interpolated."""
+    centres = np.arange(6, n_weeks + 13, 13)
+    levels = rng.normal(0.0, 0.3, centres.size)
+    return np.asarray(np.exp(np.interp(np.arange(n_weeks), centres, levels)))
+
+
+def _runs(rng: np.random.Generator, n_weeks: int, p_start: float, max_len: int) -> np.ndarray:
+    """Boolean mask of random runs (bursts or dark periods) of 1..max_len weeks."""
+    mask = np.zeros(n_weeks, dtype=bool)
+    starts = np.flatnonzero(rng.random(n_weeks) < p_start)
+    lengths = rng.integers(1, max_len + 1, starts.size)
+    for start, length in zip(starts, lengths, strict=True):  # a handful of runs
+        mask[start : start + length] = True
+    return mask
+
+
+def simulate_channel_spend(
+    rng: np.random.Generator, spec: ChannelSpec, season: float = 1.0
+) -> np.ndarray:
+    """Weekly spend with flighting: seasonal tilt, quarterly drift, bursts, dark weeks."""
+    weeks = np.arange(N_WEEKS)
+    tilt = 1.0 + 0.8 * (demand(weeks, season) - 1.0)  # planners spend more in high season
+    level = spec.weekly_spend * tilt * _block_drift(rng, N_WEEKS)
+    noise = np.exp(rng.normal(0.0, 0.12, N_WEEKS))
+    if spec.spend_pattern == "bursty":
+        on = rng.random(N_WEEKS) < 0.25
+        spend = np.where(on, 4.0 * level * np.exp(rng.normal(0.0, 0.3, N_WEEKS)), 0.0)
+    else:
+        burst = np.where(_runs(rng, N_WEEKS, 0.05, 4), rng.uniform(1.6, 2.4, N_WEEKS), 1.0)
+        dark = _runs(rng, N_WEEKS, 0.03, 3)
+        spend = np.where(dark, 0.0, level * burst * noise)
+    return np.round(spend, 2)
+
+
+def simulate_spend(rng: np.random.Generator, world: World = DEFAULT_WORLD) -> pd.DataFrame:
+    """Long spend table (week, channel, spend) for every paid channel."""
+    frames = [
+        pd.DataFrame({
+            "week": START_WEEK + pd.to_timedelta(7 * np.arange(N_WEEKS), unit="D"),
+            "channel": spec.name,
+            "spend": simulate_channel_spend(rng, spec, world.season_amplitude),
+        })
+        for spec in world.channels
+        if spec.paid
+    ]
+    return pd.concat(frames, ignore_index=True).sort_values(["week", "channel"], ignore_index=True)
+
+
+def expected_lead_counts(
+    spend: pd.DataFrame, multiplier: float, world: World = DEFAULT_WORLD
+) -> np.ndarray:
+    """Return expected leads per (week, channel) under the true curves: (weeks, channels)."""
+    wide = spend.pivot(index="week", columns="channel", values="spend")
+    season = demand(np.arange(N_WEEKS), world.season_amplitude)
+    columns = []
+    for spec in world.channels:
+        media = np.zeros(N_WEEKS)
+        if spec.paid:
+            adstock = geometric_adstock(wide[spec.name].to_numpy(), spec.adstock_theta)
+            media = spec.max_leads * hill(adstock, spec.half_saturation, spec.hill_shape)
+        columns.append(multiplier * season * (spec.base_leads + media))
+    return np.column_stack(columns)
+
+
+def draw_lead_counts(rng: np.random.Generator, expected: np.ndarray) -> np.ndarray:
+    """Overdispersed (negative-binomial) weekly lead counts around their expectation."""
+    p = LEAD_DISPERSION / (LEAD_DISPERSION + expected)
+    return rng.negative_binomial(LEAD_DISPERSION, p)
+
+
+def _categorical(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
+    """Draw one category index per row from row-specific probabilities (rows x categories)."""
+    cumulative = np.cumsum(probs, axis=1)
+    u = rng.random((probs.shape[0], 1))
+    return np.minimum((u > cumulative).sum(axis=1), probs.shape[1] - 1)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-x)))
+
+
+def draw_lead_attributes(
+    rng: np.random.Generator, counts: np.ndarray, teams: TeamEffects,
+    channels: tuple[ChannelSpec, ...] = CHANNELS,
+) -> pd.DataFrame:
+    """One row per lead: week, channel, team, creation time and firmographics."""
+    week_idx, channel_idx = np.nonzero(counts)
+    reps = counts[week_idx, channel_idx]
+    week_idx, channel_idx = np.repeat(week_idx, reps), np.repeat(channel_idx, reps)
+    n = week_idx.size
+    offset_s = np.floor(rng.random(n) * 7 * 86_400).astype(np.int64)
+    created = START_WEEK.value + week_idx.astype(np.int64) * 7 * DAY_NS + offset_s * 10**9
+    created_at = pd.to_datetime(created)
+    month_idx = (created_at.year - START_WEEK.year) * 12 + created_at.month - 1
+    size_mix = np.array([spec.size_mix for spec in channels])[channel_idx]
+    engagement_mean = np.array([spec.engagement_mean for spec in channels])[channel_idx]
+    engagement = np.clip(rng.normal(engagement_mean, 15.0), 0.0, 100.0).round(1)
+    team_idx = rng.integers(0, len(teams.names), n)
+    return pd.DataFrame({
+        "created_at": created_at,
+        "week_idx": week_idx,
+        "month_idx": np.asarray(month_idx),
+        "channel_idx": channel_idx,
+        "team_idx": team_idx,
+        "size_idx": _categorical(rng, size_mix),
+        "industry_idx": rng.integers(0, len(INDUSTRIES), n),
+        "region_idx": _categorical(rng, np.tile([0.5, 0.3, 0.2], (n, 1))),
+        "engagement_score": engagement,
+        "webinar_attended": rng.random(n) < 0.5 * _sigmoid((engagement - 60.0) / 10.0),
+        "touches": rng.poisson(teams.activity_by_month[team_idx, np.asarray(month_idx)]),
+    })
+
+
+def draw_funnel(
+    rng: np.random.Generator, leads: pd.DataFrame, teams: TeamEffects,
+    channels: tuple[ChannelSpec, ...] = CHANNELS,
+) -> pd.DataFrame:
+    """Add true stage probabilities, realised stages and stage delays (days)."""
+    spec_array = {f: np.array([getattr(s, f) for s in channels]) for f in
+                  ("mql_logit", "sql_logit", "won_logit", "cycle_days")}
+    c = leads["channel_idx"].to_numpy()
+    skill = teams.skill_by_month[leads["team_idx"].to_numpy(), leads["month_idx"].to_numpy()]
+    p_mql = _sigmoid(spec_array["mql_logit"][c] + 0.04 * (leads["engagement_score"] - 50.0)
+                     + 0.6 * leads["webinar_attended"])
+    p_sql = _sigmoid(spec_array["sql_logit"][c] + SIZE_SQL_EFFECT[leads["size_idx"]]
+                     + INDUSTRY_SQL_EFFECT[leads["industry_idx"]])
+    p_won = _sigmoid(spec_array["won_logit"][c] + skill + REGION_WON_EFFECT[leads["region_idx"]])
+    n = len(leads)
+    is_mql = rng.random(n) < p_mql
+    is_sql = is_mql & (rng.random(n) < p_sql)
+    is_won = is_sql & (rng.random(n) < p_won)
+    cycle = np.clip(spec_array["cycle_days"][c] * rng.gamma(4.0, 0.25, n), 5.0, 115.0)
+    return leads.assign(
+        p_convert=np.asarray(p_mql * p_sql * p_won), is_mql=is_mql, is_sql=is_sql,
+        is_won=is_won, cycle_days=cycle,
+    )
+
+
+def draw_customer_params(
+    rng: np.random.Generator, leads: pd.DataFrame, teams: TeamEffects,
+    channels: tuple[ChannelSpec, ...] = CHANNELS,
+) -> pd.DataFrame:
+    """Purchase rate, lifetime and order value each lead would have as a customer."""
+    c = leads["channel_idx"].to_numpy()
+    n = len(leads)
+    per_year = np.array([s.purchases_per_year for s in channels])[c]
+    lifetime = (np.array([s.lifetime_days for s in channels])[c]
+                * teams.retention_multiplier[leads["team_idx"].to_numpy()])
+    order_value = (np.array([s.order_value for s in channels])[c]
+                   * SIZE_VALUE_MULT[leads["size_idx"].to_numpy()] * rng.gamma(6.0, 1 / 6, n))
+    rate = per_year / 365.0 * rng.gamma(4.0, 0.25, n)
+    return leads.assign(
+        purchases_per_day=rate, lifetime_mean_days=lifetime, mean_order_value=order_value,
+        lifetime_days=rng.exponential(lifetime),
+        value_365=expected_value(order_value, rate, lifetime, 365.0),
+    )
+
+
+def world_for(seed: int, vary: bool) -> World:
+    """Return the default world, or a seed-specific variant of it."""
+    if not vary:
+        return DEFAULT_WORLD
+    return vary_world(np.random.default_rng(np.random.SeedSequence([seed, 11])))
+
+
+def simulate_lead_truth(
+    seed: int, scale: Scale | str, world: World = DEFAULT_WORLD
+) -> tuple[pd.DataFrame, pd.DataFrame, TeamEffects]:
+    """Spend plus one row per lead with every latent truth (probabilities, customer params)."""
+    spec = SCALES[Scale(scale)]
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
+    teams = draw_team_effects(streams[0], spec.n_teams)
+    spend = simulate_spend(streams[1], world)
+    expected = expected_lead_counts(spend, spec.lead_multiplier, world)
+    counts = draw_lead_counts(streams[2], expected)
+    leads = draw_lead_attributes(streams[3], counts, teams, world.channels)
+    leads = draw_funnel(streams[4], leads, teams, world.channels)
+    leads = draw_customer_params(streams[5], leads, teams, world.channels)
+    leads = leads.sort_values(["created_at", "channel_idx"], kind="stable", ignore_index=True)
+    return spend, leads, teams
+
+
+def _timestamp(start: pd.Series | pd.DatetimeIndex, days: np.ndarray) -> pd.Series:
+    """``start`` plus fractional days, floored to the second."""
+    seconds = np.floor(np.asarray(days) * 86_400).astype("int64")
+    return pd.Series(pd.DatetimeIndex(start) + pd.to_timedelta(seconds, unit="s"))
+
+
+def lead_table(
+    leads: pd.DataFrame, teams: TeamEffects, channels: tuple[ChannelSpec, ...] = CHANNELS
+) -> pd.DataFrame:
+    """Build the observable leads table: attributes and funnel times censored at the end."""
+    end = end_of_data()
+    created = leads["created_at"]
+    cycle = leads["cycle_days"].to_numpy()
+
+    def stage(reached: pd.Series, share: float) -> pd.Series:
+        at = _timestamp(created, share * cycle)
+        return at.where(reached.to_numpy() & (at < end).to_numpy())
+
+    converted_at = stage(leads["is_won"], 1.0)
+    order = np.lexsort((np.arange(len(leads)), converted_at.to_numpy()))
+    rank = np.empty(len(leads), dtype=np.int64)
+    rank[order] = np.arange(1, len(leads) + 1)  # NaT sorts last, so customers come first
+    customer_id = pd.Series(sequential_ids("C", len(leads), 7)[rank - 1]).where(
+        converted_at.notna())
+    return pd.DataFrame({
+        "lead_id": sequential_ids("L", len(leads), 7),
+        "created_at": created,
+        "channel": np.array([s.name for s in channels])[leads["channel_idx"]],
+        "team": np.array(teams.names)[leads["team_idx"]],
+        "company_size": np.array(COMPANY_SIZES)[leads["size_idx"]],
+        "industry": np.array(INDUSTRIES)[leads["industry_idx"]],
+        "region": np.array(REGIONS)[leads["region_idx"]],
+        "engagement_score": leads["engagement_score"],
+        "webinar_attended": leads["webinar_attended"],
+        "touches": leads["touches"],
+        "mql_at": stage(leads["is_mql"], 0.10),
+        "sql_at": stage(leads["is_sql"], 0.35),
+        "converted_at": converted_at,
+        "customer_id": customer_id,
+    })
+
+
+def customer_table(lead_rows: pd.DataFrame) -> pd.DataFrame:
+    """Build customers: the leads that converted before the data end."""
+    won = lead_rows[lead_rows["customer_id"].notna()]
+    return pd.DataFrame({
+        "customer_id": won["customer_id"].to_numpy(),
+        "acquired_at": won["converted_at"].to_numpy(),
+        "acquisition_channel": won["channel"].to_numpy(),
+        "team": won["team"].to_numpy(),
+        "company_size": won["company_size"].to_numpy(),
+        "industry": won["industry"].to_numpy(),
+        "region": won["region"].to_numpy(),
+    }).sort_values("customer_id", ignore_index=True)
+
+
+def order_table(
+    rng: np.random.Generator, lead_rows: pd.DataFrame, latent: pd.DataFrame
+) -> pd.DataFrame:
+    """Orders: the acquisition order, then Poisson repeat purchases while alive."""
+    won = lead_rows["customer_id"].notna().to_numpy()
+    acquired = pd.DatetimeIndex(lead_rows.loc[won, "converted_at"])
+    customer_ids = lead_rows.loc[won, "customer_id"].to_numpy()
+    rate = latent.loc[won, "purchases_per_day"].to_numpy()
+    mean_value = latent.loc[won, "mean_order_value"].to_numpy()
+    observable_days = (end_of_data() - acquired).total_seconds().to_numpy() / 86_400
+    active = np.minimum(latent.loc[won, "lifetime_days"].to_numpy(), observable_days)
+    n_repeat = rng.poisson(rate * active)
+    first = int(won.sum())
+    owner = np.concatenate([np.arange(first), np.repeat(np.arange(first), n_repeat)])
+    repeat_delay = rng.random(int(n_repeat.sum())) * active[owner[first:]]
+    delay = np.concatenate([np.zeros(first), repeat_delay])
+    ordered_at = _timestamp(acquired[owner], delay)
+    revenue = np.round(rng.gamma(3.0, mean_value[owner] / 3.0), 2)
+    orders = pd.DataFrame({"customer_id": customer_ids[owner], "ordered_at": ordered_at,
+                           "revenue": revenue})
+    orders = orders[orders["ordered_at"] < end_of_data()]
+    orders = orders.sort_values(["ordered_at", "customer_id"], kind="stable", ignore_index=True)
+    orders.insert(0, "order_id", sequential_ids("O", len(orders), 9))
+    return orders
+
+
+def simulate_world(
+    seed: int, scale: Scale | str = Scale.DEFAULT, vary: bool = False
+) -> SimulatedWorld:
+    """Simulate a whole world: the four tables plus ``truth.json`` content.
+
+    Parameters
+    ----------
+    seed : int
+        The only source of randomness; the same seed gives identical tables.
+    scale : {"small", "default", "large"}
+        About 5k, 100k or 1M+ leads.
+    vary : bool
+        Draw a seed-specific variant of the world (curve shapes, seasonality strength,
+        channel economics) instead of the default one.
+    """
+    from models.simulation.truth import build_truth
+
+    world = world_for(seed, vary)
+    spend, latent, teams = simulate_lead_truth(seed, scale, world)
+    leads = lead_table(latent, teams, world.channels)
+    order_rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
+    orders = order_table(order_rng, leads, latent)
+    multiplier = SCALES[Scale(scale)].lead_multiplier
+    truth = build_truth(seed, str(Scale(scale)), multiplier, spend, latent, teams, world)
+    return SimulatedWorld(customers=customer_table(leads), orders=orders, spend=spend,
+                          leads=leads, truth=truth)
