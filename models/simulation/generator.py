@@ -187,8 +187,12 @@ def draw_funnel(
     skill = teams.skill_by_month[leads["team_idx"].to_numpy(), leads["month_idx"].to_numpy()]
     p_mql = _sigmoid(spec_array["mql_logit"][c] + 0.04 * (leads["engagement_score"] - 50.0)
                      + 0.6 * leads["webinar_attended"])
-    p_sql = _sigmoid(spec_array["sql_logit"][c] + SIZE_SQL_EFFECT[leads["size_idx"]]
-                     + INDUSTRY_SQL_EFFECT[leads["industry_idx"]])
+    sql_logit = (spec_array["sql_logit"][c] + SIZE_SQL_EFFECT[leads["size_idx"]]
+                 + INDUSTRY_SQL_EFFECT[leads["industry_idx"]])
+    if teams.sql_skill_by_month is not None:  # KPI worlds: skill shows in MQL -> SQL first
+        sql_logit = sql_logit + teams.sql_skill_by_month[leads["team_idx"].to_numpy(),
+                                                         leads["month_idx"].to_numpy()]
+    p_sql = _sigmoid(sql_logit)
     p_won = _sigmoid(spec_array["won_logit"][c] + skill + REGION_WON_EFFECT[leads["region_idx"]])
     n = len(leads)
     is_mql = rng.random(n) < p_mql
@@ -209,8 +213,10 @@ def draw_customer_params(
     c = leads["channel_idx"].to_numpy()
     n = len(leads)
     per_year = np.array([s.purchases_per_year for s in channels])[c]
-    lifetime = (np.array([s.lifetime_days for s in channels])[c]
-                * teams.retention_multiplier[leads["team_idx"].to_numpy()])
+    team = leads["team_idx"].to_numpy()
+    retention = (teams.retention_multiplier[team] if teams.retention_by_month is None
+                 else teams.retention_by_month[team, leads["month_idx"].to_numpy()])
+    lifetime = np.array([s.lifetime_days for s in channels])[c] * retention
     order_value = (np.array([s.order_value for s in channels])[c]
                    * SIZE_VALUE_MULT[leads["size_idx"].to_numpy()] * rng.gamma(6.0, 1 / 6, n))
     rate = per_year / 365.0 * rng.gamma(4.0, 0.25, n)
@@ -229,12 +235,15 @@ def world_for(seed: int, vary: bool) -> World:
 
 
 def simulate_lead_truth(
-    seed: int, scale: Scale | str, world: World = DEFAULT_WORLD
+    seed: int, scale: Scale | str, world: World = DEFAULT_WORLD, teams: TeamEffects | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, TeamEffects]:
-    """Spend plus one row per lead with every latent truth (probabilities, customer params)."""
+    """Spend plus one row per lead with every latent truth (probabilities, customer params).
+
+    ``teams`` replaces the scale's drawn team effects (a KPI world's); None draws them.
+    """
     spec = SCALES[Scale(scale)]
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
-    teams = draw_team_effects(streams[0], spec.n_teams)
+    teams = draw_team_effects(streams[0], spec.n_teams) if teams is None else teams
     spend = simulate_spend(streams[1], world)
     expected = expected_lead_counts(spend, spec.lead_multiplier, world)
     counts = draw_lead_counts(streams[2], expected)
@@ -328,7 +337,8 @@ def order_table(
 
 
 def simulate_world(
-    seed: int, scale: Scale | str = Scale.DEFAULT, vary: bool = False
+    seed: int, scale: Scale | str = Scale.DEFAULT, vary: bool = False,
+    kpi_world: int | None = None,
 ) -> SimulatedWorld:
     """Simulate a whole world: the four tables plus ``truth.json`` content.
 
@@ -341,15 +351,23 @@ def simulate_world(
     vary : bool
         Draw a seed-specific variant of the world (curve shapes, seasonality strength,
         channel economics) instead of the default one.
+    kpi_world : int, optional
+        Truth seed of a varied KPI world (:mod:`models.simulation.kpi_worlds`): its teams
+        replace the default ones and ``truth["kpi_world"]`` says which KPIs drive value.
+        Two seeds with the same ``kpi_world`` share the truth and differ in noise.
     """
+    from models.simulation.kpi_worlds import draw_kpi_world, kpi_world_truth
     from models.simulation.truth import build_truth
 
     world = world_for(seed, vary)
-    spend, latent, teams = simulate_lead_truth(seed, scale, world)
+    kpi_spec, kpi_teams = draw_kpi_world(kpi_world) if kpi_world is not None else (None, None)
+    spend, latent, teams = simulate_lead_truth(seed, scale, world, kpi_teams)
     leads = lead_table(latent, teams, world.channels)
     order_rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
     orders = order_table(order_rng, leads, latent)
     multiplier = SCALES[Scale(scale)].lead_multiplier
     truth = build_truth(seed, str(Scale(scale)), multiplier, spend, latent, teams, world)
+    if kpi_spec is not None and kpi_world is not None:
+        truth["kpi_world"] = kpi_world_truth(kpi_spec, teams, kpi_world)
     return SimulatedWorld(customers=customer_table(leads), orders=orders, spend=spend,
                           leads=leads, truth=truth)

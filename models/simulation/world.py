@@ -132,6 +132,9 @@ class TeamEffects:
     skill_by_month: np.ndarray  # (n_teams, n_months) logit shift on SQL -> won
     retention_multiplier: np.ndarray  # (n_teams,) multiplies customer lifetime
     activity_by_month: np.ndarray  # (n_teams, n_months) mean touches per lead
+    # KPI worlds only (models/simulation/kpi_worlds.py); None keeps the default world as is.
+    sql_skill_by_month: np.ndarray | None = None  # (n_teams, n_months) logit on MQL -> SQL
+    retention_by_month: np.ndarray | None = None  # (n_teams, n_months), replaces the constant
 
 
 def n_months() -> int:
