@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from models.response.curves import geometric_adstock, hill
+from models.simulation.drift import Drift, apply_drifts, drift_truth
 from models.simulation.world import (
     CHANNELS,
     COMPANY_SIZES,
@@ -338,7 +339,7 @@ def order_table(
 
 def simulate_world(
     seed: int, scale: Scale | str = Scale.DEFAULT, vary: bool = False,
-    kpi_world: int | None = None,
+    kpi_world: int | None = None, drifts: tuple[Drift, ...] = (),
 ) -> SimulatedWorld:
     """Simulate a whole world: the four tables plus ``truth.json`` content.
 
@@ -355,6 +356,9 @@ def simulate_world(
         Truth seed of a varied KPI world (:mod:`models.simulation.kpi_worlds`): its teams
         replace the default ones and ``truth["kpi_world"]`` says which KPIs drive value.
         Two seeds with the same ``kpi_world`` share the truth and differ in noise.
+    drifts : tuple of Drift
+        KPI changes injected from given weeks (:mod:`models.simulation.drift`), recorded in
+        ``truth["drifts"]``; none leaves the world unchanged.
     """
     from models.simulation.kpi_worlds import draw_kpi_world, kpi_world_truth
     from models.simulation.truth import build_truth
@@ -362,6 +366,7 @@ def simulate_world(
     world = world_for(seed, vary)
     kpi_spec, kpi_teams = draw_kpi_world(kpi_world) if kpi_world is not None else (None, None)
     spend, latent, teams = simulate_lead_truth(seed, scale, world, kpi_teams)
+    latent = apply_drifts(latent, drifts, teams, world.channels, seed) if drifts else latent
     leads = lead_table(latent, teams, world.channels)
     order_rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
     orders = order_table(order_rng, leads, latent)
@@ -369,5 +374,7 @@ def simulate_world(
     truth = build_truth(seed, str(Scale(scale)), multiplier, spend, latent, teams, world)
     if kpi_spec is not None and kpi_world is not None:
         truth["kpi_world"] = kpi_world_truth(kpi_spec, teams, kpi_world)
+    if drifts:
+        truth["drifts"] = drift_truth(drifts)
     return SimulatedWorld(customers=customer_table(leads), orders=orders, spend=spend,
                           leads=leads, truth=truth)

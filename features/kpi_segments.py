@@ -1,0 +1,152 @@
+"""Segments of the monitored KPIs: total, channel, team and lead attributes with few levels.
+
+Every lead and customer gets one code per segment type (or -1 when unknown); the codes of
+all types share one label table, so one ``bincount`` computes a KPI for every segment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+TOTAL = "total"
+FIXED_TYPES = ("channel", "team")
+NOT_ATTRIBUTES = frozenset({"lead_id", "created_at", "channel", "team", "mql_at", "sql_at",
+                            "converted_at", "customer_id", "touches", "referred_by"})
+
+
+@dataclass(frozen=True)
+class Segments:
+    """Segment codes of one table's rows.
+
+    Attributes
+    ----------
+    codes : numpy.ndarray
+        ``(n_types, n_rows)`` int64: the row's segment code per type, -1 when unknown.
+    labels : pandas.DataFrame
+        ``segment_type``, ``segment``: one row per code, ``total`` first.
+    """
+
+    codes: np.ndarray
+    labels: pd.DataFrame
+
+    def expanded(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return (row position, code) for every known (type, row) pair."""
+        n_rows = self.codes.shape[1]
+        rows = np.tile(np.arange(n_rows), self.codes.shape[0])
+        flat = self.codes.ravel()
+        keep = flat >= 0
+        return rows[keep], flat[keep]
+
+
+def attribute_columns(leads: pd.DataFrame, max_levels: int) -> list[str]:
+    """Lead attribute columns (not ids, stamps or funnel columns) with 2..max_levels levels."""
+    kept = []
+    for column in leads.columns:
+        if column in NOT_ATTRIBUTES or pd.api.types.is_datetime64_any_dtype(leads[column]):
+            continue
+        if 2 <= leads[column].nunique(dropna=True) <= max_levels:
+            kept.append(str(column))
+    return kept
+
+
+def segment_frame(rows: pd.DataFrame, types: list[str]) -> pd.DataFrame:
+    """Return the segment columns of ``rows`` as text (missing stays missing), ``total`` first."""
+    out = pd.DataFrame({TOTAL: np.full(len(rows), TOTAL, dtype=object)}, index=rows.index)
+    for name in types:
+        values = rows[name] if name in rows.columns else pd.Series(np.nan, index=rows.index)
+        text = values.astype("str").astype(object)
+        out[name] = text.where(values.notna(), None).to_numpy(dtype=object)
+    return out
+
+
+def segment_labels(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """One label table for the segment frames of several tables: types in column order."""
+    types = list(dict.fromkeys(name for frame in frames for name in frame.columns))
+    parts = []
+    for name in types:
+        levels: set[str] = set()
+        for frame in frames:
+            if name in frame.columns:
+                levels |= {str(v) for v in frame[name].dropna().unique()}
+        parts.append(pd.DataFrame({"segment_type": name, "segment": sorted(levels)}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def encode(frame: pd.DataFrame, labels: pd.DataFrame) -> Segments:
+    """Code each row of a segment frame against ``labels``."""
+    keys = pd.MultiIndex.from_frame(labels[["segment_type", "segment"]])
+    types = labels["segment_type"].drop_duplicates().tolist()
+    codes = np.full((len(types), len(frame)), -1, dtype=np.int64)
+    for position, name in enumerate(types):
+        if name not in frame.columns:
+            continue
+        values = frame[name].to_numpy(dtype=object)
+        pairs = pd.MultiIndex.from_arrays([np.full(len(frame), name, dtype=object), values])
+        codes[position] = keys.get_indexer(pairs)
+    return Segments(codes=codes, labels=labels)
+
+
+def build_segments(
+    leads: pd.DataFrame | None, customers: pd.DataFrame, teams: pd.Series, max_levels: int
+) -> tuple[Segments | None, Segments]:
+    """Segment codes of leads and customers, on one shared label table.
+
+    Parameters
+    ----------
+    leads : pd.DataFrame or None
+        ``channel``, optional ``team``, ``customer_id`` and attribute columns.
+    customers : pd.DataFrame
+        ``customer_id``, ``acquisition_channel``.
+    teams : pd.Series
+        Team per ``customer_id`` (see :func:`features.kpis.customer_teams`).
+    max_levels : int
+        Attributes with more levels are not segments.
+
+    Returns
+    -------
+    tuple
+        Lead segments (None without leads) and customer segments. A customer takes the
+        attributes of the lead that converted into it.
+    """
+    attributes = attribute_columns(leads, max_levels) if leads is not None else []
+    types = [*FIXED_TYPES, *attributes]
+    ids = customers["customer_id"].astype("str")
+    people = pd.DataFrame({"channel": customers["acquisition_channel"].to_numpy(),
+                           "team": teams.reindex(ids).to_numpy()}, index=customers.index)
+    if leads is not None and attributes and "customer_id" in leads.columns:
+        won = leads.loc[leads["customer_id"].notna()].drop_duplicates("customer_id")
+        found = won.set_index(won["customer_id"].astype("str"))[attributes].reindex(ids)
+        people = people.join(found.set_axis(customers.index))
+    customer_frame = segment_frame(people, types)
+    frames = [customer_frame]
+    lead_frame = segment_frame(leads, types) if leads is not None else None
+    if lead_frame is not None:
+        frames.insert(0, lead_frame)
+    labels = segment_labels(frames)
+    lead_segments = encode(lead_frame, labels) if lead_frame is not None else None
+    return lead_segments, encode(customer_frame, labels)
+
+
+def restrict(leads: pd.DataFrame | None, customers: pd.DataFrame, teams: pd.Series,
+             segment_type: str, segment: str) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """Keep the leads and customers of one segment (for a drill-down inside it).
+
+    A customer belongs to a lead attribute's segment through the lead that converted into it.
+    """
+    ids = customers["customer_id"].astype("str")
+    if segment_type == "channel":
+        mine = customers["acquisition_channel"].astype("str") == segment
+    elif segment_type == "team":
+        mine = pd.Series(teams.reindex(ids).to_numpy() == segment, index=customers.index)
+    elif leads is not None and segment_type in leads.columns and "customer_id" in leads.columns:
+        won = leads.loc[leads[segment_type].astype("str") == segment, "customer_id"]
+        mine = ids.isin(won.dropna().astype("str"))
+    else:
+        mine = pd.Series(False, index=customers.index)
+    kept_leads = None
+    if leads is not None and segment_type in leads.columns:
+        kept_leads = leads.loc[leads[segment_type].astype("str") == segment]
+    return kept_leads, customers.loc[mine.to_numpy()]

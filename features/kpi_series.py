@@ -1,0 +1,295 @@
+"""Weekly KPI series per segment, each week's value computed as of that week's end.
+
+Weeks start on Monday. A week's value uses only rows dated before its end; every table is
+first cut at ``as_of``, so rows after it change nothing. Definitions: ``docs/monitoring.md``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from features._checks import DAY_NS, datetime_ns, monday_ns, require_columns
+from features.kpi_segments import Segments, build_segments
+from features.kpi_survival import cumulative_incidence, durations, truncated_median
+from features.kpis import customer_teams, value_within_days
+
+if TYPE_CHECKING:
+    from features.contract import Dataset
+
+KPI_SERIES = ("churn_rate", "conversion_cycle_days", "mql_to_sql_cycle_days",
+              "lead_conversion_rate", "leads", "new_customers", "cac", "new_customer_value")
+SERIES_COLUMNS = ("week", "kpi", "segment_type", "segment", "value", "n")
+WEEK_NS = 7 * DAY_NS
+NAT = np.iinfo(np.int64).min
+
+
+@dataclass(frozen=True)
+class SeriesWindows:
+    """Windows of the weekly KPIs (days or weeks, as named); see ``docs/monitoring.md``."""
+
+    rate_days: int = 42
+    rate_weeks: int = 8
+    cycle_horizon_days: int = 120
+    cycle_weeks: int = 26
+    stage_horizon_days: int = 60
+    cac_weeks: int = 4
+    value_days: int = 30
+    value_weeks: int = 4
+    active_days: int = 180
+    lapse_gaps: float = 4.0
+    lapse_min_days: int = 28
+    lapse_max_days: int = 120
+    min_rows: int = 30
+    max_levels: int = 12
+
+
+def as_of_view(data: Dataset, as_of: pd.Timestamp) -> Dataset:
+    """Return the tables as they were known at ``as_of``: later rows and stamps removed."""
+    cut = pd.Timestamp(as_of).as_unit("ns")
+    leads = data.leads
+    if leads is not None:
+        leads = leads.loc[leads["created_at"] < cut].copy()
+        for column in ("mql_at", "sql_at", "converted_at"):
+            if column in leads.columns:
+                leads[column] = leads[column].where(leads[column] < cut)
+        if "customer_id" in leads.columns and "converted_at" in leads.columns:
+            leads["customer_id"] = leads["customer_id"].where(leads["converted_at"].notna())
+    return dataclasses.replace(
+        data, leads=leads,
+        customers=data.customers.loc[data.customers["acquired_at"] < cut],
+        orders=data.orders.loc[data.orders["ordered_at"] < cut],
+        spend=data.spend.loc[data.spend["week"] + pd.Timedelta(days=7) <= cut])
+
+
+def monitor_weeks(data: Dataset, as_of: pd.Timestamp) -> pd.DatetimeIndex:
+    """Mondays from the first lead or customer to the last week that ends by ``as_of``."""
+    stamps = [data.customers["acquired_at"].min()]
+    if data.leads is not None and len(data.leads):
+        stamps.append(data.leads["created_at"].min())
+    first = int(monday_ns(np.array([pd.Timestamp(min(stamps)).as_unit("ns").value]))[0])
+    last = int(monday_ns(np.array([pd.Timestamp(as_of).as_unit("ns").value]))[0])
+    if last + WEEK_NS > pd.Timestamp(as_of).as_unit("ns").value:
+        last -= WEEK_NS
+    return pd.DatetimeIndex(np.arange(first, last + 1, WEEK_NS).astype("datetime64[ns]"))
+
+
+def weekly_counts(stamp_ns: np.ndarray, segments: Segments, weeks: pd.DatetimeIndex,
+                  weights: np.ndarray | None = None) -> np.ndarray:
+    """Sum ``weights`` (or count rows) per (segment code, week of ``stamp_ns``)."""
+    rows, codes = segments.expanded()
+    start = weeks.asi8[0] if len(weeks) else 0
+    week = (stamp_ns[rows] - start) // WEEK_NS
+    inside = (stamp_ns[rows] != NAT) & (week >= 0) & (week < len(weeks))
+    n_codes, n_weeks = len(segments.labels), len(weeks)
+    values = None if weights is None else weights[rows][inside]
+    flat = np.bincount(codes[inside] * n_weeks + week[inside], weights=values,
+                       minlength=n_codes * n_weeks)
+    return flat.reshape(n_codes, n_weeks).astype(np.float64)
+
+
+def trailing_sum(matrix: np.ndarray, width: int, lag: int = 0) -> np.ndarray:
+    """Sum over columns ``t - lag - width + 1 .. t - lag`` (NaN before enough columns)."""
+    padded = np.concatenate([np.zeros((matrix.shape[0], 1)), np.cumsum(matrix, axis=1)], axis=1)
+    out = np.full(matrix.shape, np.nan)
+    t = np.arange(matrix.shape[1])
+    ok = t - lag - width + 1 >= 0
+    out[:, ok] = padded[:, t[ok] - lag + 1] - padded[:, t[ok] - lag - width + 1]
+    return out
+
+
+def funnel_series(start_ns: np.ndarray, end_ns: np.ndarray, segments: Segments,
+                  weeks: pd.DatetimeIndex, cohort_weeks: int, horizon_days: int,
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Kaplan-Meier curves per segment and week over the rows started in the trailing weeks.
+
+    Returns the ``(n_codes, n_weeks, horizon + 1)`` cumulative incidence and row counts.
+    """
+    rows, codes = segments.expanded()
+    order = np.argsort(start_ns[rows], kind="stable")
+    rows, codes = rows[order], codes[order]
+    starts = start_ns[rows]
+    n_codes = len(segments.labels)
+    curves = np.full((n_codes, len(weeks), horizon_days + 1), np.nan)
+    counts = np.zeros((n_codes, len(weeks)))
+    for position, week in enumerate(weeks.asi8):  # one Kaplan-Meier pass per week
+        end = int(week) + WEEK_NS
+        lo, hi = np.searchsorted(starts, [end - cohort_weeks * WEEK_NS, end])
+        days, event = durations(starts[lo:hi], end_ns[rows[lo:hi]], end, horizon_days)
+        curves[:, position] = cumulative_incidence(codes[lo:hi], days, event, n_codes,
+                                                   horizon_days)
+        counts[:, position] = np.bincount(codes[lo:hi], minlength=n_codes)
+    return curves, counts
+
+
+def lead_series(leads: pd.DataFrame, segments: Segments, weeks: pd.DatetimeIndex,
+                windows: SeriesWindows) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Lead KPIs: volume, conversion rate and cycle, MQL-to-SQL cycle (when columns exist)."""
+    created = datetime_ns(leads["created_at"])
+    counts = weekly_counts(created, segments, weeks)
+    out = {"leads": (counts, counts)}
+    if "converted_at" in leads.columns:
+        converted = datetime_ns(leads["converted_at"])
+        rate, n_rate = funnel_series(created, converted, segments, weeks, windows.rate_weeks,
+                                     windows.rate_days)
+        out["lead_conversion_rate"] = (rate[:, :, -1], n_rate)
+        curves, n_cycle = funnel_series(created, converted, segments, weeks,
+                                        windows.cycle_weeks, windows.cycle_horizon_days)
+        out["conversion_cycle_days"] = (_medians(curves), n_cycle)
+    if {"mql_at", "sql_at"} <= set(leads.columns):
+        mql = datetime_ns(leads["mql_at"])
+        curves, n_stage = funnel_series(mql, datetime_ns(leads["sql_at"]), segments, weeks,
+                                        windows.cycle_weeks, windows.stage_horizon_days)
+        out["mql_to_sql_cycle_days"] = (_medians(curves), n_stage)
+    return out
+
+
+def _medians(curves: np.ndarray) -> np.ndarray:
+    flat = curves.reshape(-1, curves.shape[2])
+    return truncated_median(np.nan_to_num(flat)).reshape(curves.shape[:2])
+
+
+def customer_series(data: Dataset, segments: Segments, weeks: pd.DatetimeIndex,
+                    windows: SeriesWindows) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Compute the customer KPIs: new customers, CAC (total and channel), early value, churn."""
+    customers = data.customers.assign(customer_id=data.customers["customer_id"].astype("str"))
+    orders = data.orders.assign(customer_id=data.orders["customer_id"].astype("str"))
+    acquired = datetime_ns(customers["acquired_at"])
+    new = weekly_counts(acquired, segments, weeks)
+    early = value_within_days(customers, orders, float(windows.value_days))
+    lag = -(-windows.value_days // 7)
+    value_sum = trailing_sum(weekly_counts(acquired, segments, weeks, early),
+                             windows.value_weeks, lag)
+    value_n = trailing_sum(new, windows.value_weeks, lag)
+    new_window = trailing_sum(new, windows.cac_weeks)
+    cost = trailing_sum(spend_matrix(data.spend, segments, weeks), windows.cac_weeks)
+    churn, base = churn_series(customers, orders, segments, weeks, windows)
+    return {"new_customers": (new, new),
+            "cac": (_ratio(cost, new_window), new_window),
+            "new_customer_value": (_ratio(value_sum, value_n), value_n),
+            "churn_rate": (churn, base)}
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    return np.divide(numerator, denominator, out=np.full(numerator.shape, np.nan),
+                     where=denominator > 0)
+
+
+def spend_matrix(spend: pd.DataFrame, segments: Segments, weeks: pd.DatetimeIndex) -> np.ndarray:
+    """Weekly spend per channel segment and in total (NaN for other segment types)."""
+    require_columns(spend, ("week", "channel", "spend"), "spend")
+    labels = segments.labels
+    out = np.full((len(labels), len(weeks)), np.nan)
+    if spend.empty:
+        return out
+    wide = spend.pivot_table(index="week", columns="channel", values="spend", aggfunc="sum")
+    wide.index = pd.DatetimeIndex(wide.index).as_unit("ns")
+    wide = wide.reindex(weeks).fillna(0.0)
+    out[0] = wide.sum(axis=1).to_numpy()
+    for code in np.flatnonzero(labels["segment_type"].to_numpy() == "channel"):
+        name = labels["segment"].iloc[code]
+        out[code] = wide[name].to_numpy() if name in wide.columns else np.nan
+    return out
+
+
+def churn_series(customers: pd.DataFrame, orders: pd.DataFrame, segments: Segments,
+                 weeks: pd.DatetimeIndex, windows: SeriesWindows,
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Share of active customers lapsed beyond their own purchase rhythm, per week end.
+
+    Active: an order in the last ``active_days``. Lapsed: no order for ``lapse_gaps`` times
+    the customer's mean gap between orders, clipped to [lapse_min_days, lapse_max_days]
+    (the maximum when there is only one order).
+    """
+    ids = pd.Index(customers["customer_id"])
+    owner = ids.get_indexer(pd.Index(orders["customer_id"]))
+    stamps = datetime_ns(orders["ordered_at"])
+    keep = owner >= 0
+    owner, stamps = owner[keep], stamps[keep]
+    order = np.argsort(stamps, kind="stable")
+    owner, stamps = owner[order], stamps[order]
+    n = len(ids)
+    first, last, count = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n)
+    rows, codes = segments.expanded()
+    n_codes = len(segments.labels)
+    churn = np.full((n_codes, len(weeks)), np.nan)
+    base = np.zeros((n_codes, len(weeks)))
+    lo = 0
+    for position, week in enumerate(weeks.asi8):  # state carried week to week
+        end = week + WEEK_NS
+        hi = int(np.searchsorted(stamps, end))
+        days = (stamps[lo:hi] - stamps[0]) / DAY_NS if hi > lo else np.array([])
+        np.fmax.at(last, owner[lo:hi], days)
+        np.fmin.at(first, owner[lo:hi], days)
+        np.add.at(count, owner[lo:hi], 1.0)
+        lo = hi
+        now = (end - stamps[0]) / DAY_NS if len(stamps) else 0.0
+        gap = np.where(count > 1, (last - first) / np.maximum(count - 1, 1), np.inf)
+        lapse = np.clip(windows.lapse_gaps * gap, windows.lapse_min_days, windows.lapse_max_days)
+        active = (now - last) <= windows.active_days
+        lapsed = active & ((now - last) > lapse)
+        base[:, position] = np.bincount(codes, weights=active[rows], minlength=n_codes)
+        hits = np.bincount(codes, weights=lapsed[rows], minlength=n_codes)
+        churn[:, position] = _ratio(hits, base[:, position])
+    return churn, base
+
+
+def build_kpi_series(data: Dataset, as_of: pd.Timestamp,
+                     windows: SeriesWindows | None = None) -> pd.DataFrame:
+    """Build every weekly KPI series for every segment, as of ``as_of``.
+
+    Parameters
+    ----------
+    data : Dataset
+        Validated tables: ``customers`` (customer_id, acquired_at, acquisition_channel),
+        ``orders`` (customer_id, ordered_at, revenue), ``spend`` (week, channel, spend);
+        ``leads`` (created_at, channel; optional team, mql_at, sql_at, converted_at,
+        customer_id, attributes) adds the lead KPIs and segments. Not modified.
+    as_of : pd.Timestamp
+        Rows at or after it are ignored; only weeks ending by it are built.
+    windows : SeriesWindows, optional
+        Windows of the KPIs; the defaults when None.
+
+    Returns
+    -------
+    pd.DataFrame
+        :data:`SERIES_COLUMNS`: one row per (week, kpi, segment) with a value, ``n`` the
+        rows behind it (leads, customers or active customers); sorted.
+    """
+    windows = windows or SeriesWindows()
+    view = as_of_view(data, as_of)
+    weeks = monitor_weeks(view, as_of)
+    teams = customer_teams(view.customers, view.leads)
+    lead_segments, customer_segments = build_segments(view.leads, view.customers, teams,
+                                                      windows.max_levels)
+    series = customer_series(view, customer_segments, weeks, windows)
+    if view.leads is not None and lead_segments is not None:
+        series |= lead_series(view.leads, lead_segments, weeks, windows)
+    return long_series(series, customer_segments.labels, weeks, windows.min_rows)
+
+
+def long_series(series: dict[str, tuple[np.ndarray, np.ndarray]], labels: pd.DataFrame,
+                weeks: pd.DatetimeIndex, min_rows: int) -> pd.DataFrame:
+    """Stack (value, n) matrices into the long :data:`SERIES_COLUMNS` frame.
+
+    Rate KPIs need ``min_rows`` rows behind a value; counts are always kept.
+    """
+    parts = []
+    for kpi in KPI_SERIES:
+        if kpi not in series:
+            continue
+        value, n = series[kpi]
+        frame = pd.DataFrame({
+            "week": np.tile(weeks.to_numpy(), len(labels)),
+            "kpi": kpi,
+            "segment_type": np.repeat(labels["segment_type"].to_numpy(), len(weeks)),
+            "segment": np.repeat(labels["segment"].to_numpy(), len(weeks)),
+            "value": value.ravel(), "n": n.ravel()})
+        enough = frame["n"] >= (0 if kpi in ("leads", "new_customers") else min_rows)
+        parts.append(frame.loc[enough & frame["value"].notna()])
+    out = pd.concat(parts, ignore_index=True)
+    return out.astype({"kpi": "str", "segment_type": "str", "segment": "str"})

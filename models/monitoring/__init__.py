@@ -1,0 +1,1 @@
+"""KPI monitoring: expected bands, alerts, the drivers of a deviation and model health."""

@@ -1,0 +1,159 @@
+"""Expected bands: each week's forecast of a KPI series from its own history before it.
+
+The forecast is the series' mean over a trailing window that ends ``guard_weeks`` before the
+week, plus last years' seasonal deviation once two years exist (kept only when it lowered
+the past error). The band's half-width is ``z`` robust standard deviations of the
+forecaster's own past errors, with ``z`` Bonferroni-adjusted over the series of a family.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+from scipy.stats import norm
+
+SERIES_KEYS = ("kpi", "segment_type", "segment")
+BAND_COLUMNS = ("week", *SERIES_KEYS, "value", "n", "expected", "lower", "upper", "scale")
+MAD_TO_SD = 1.4826
+SEASON_WEEKS = 52
+
+
+@dataclass(frozen=True)
+class BandConfig:
+    """How bands are built; see ``docs/monitoring.md``.
+
+    Attributes
+    ----------
+    interval_level : float
+        Family-wise coverage of one week's bands over all series of a segment type.
+    level_weeks : int
+        Weeks averaged into the level.
+    guard_weeks : int
+        Weeks between the level's window (and the error window) and the forecast week.
+    calibration_weeks : int
+        Past errors that set the band's width.
+    min_errors : int
+        Fewest past errors for a band; earlier weeks have none.
+    """
+
+    interval_level: float = 0.95
+    level_weeks: int = 13
+    guard_weeks: int = 4
+    calibration_weeks: int = 52
+    min_errors: int = 20
+
+
+def trailing_windows(values: np.ndarray, width: int, gap: int) -> np.ndarray:
+    """``(rows, cols, width)`` windows: column ``t`` sees columns ``t-gap-width .. t-gap-1``.
+
+    ``gap`` = 0 is the ``width`` columns just before ``t``; a negative gap reaches past ``t``
+    (a centred smoother); columns outside the matrix are NaN.
+    """
+    n_rows, n_cols = values.shape
+    left = max(width + gap, 0)
+    right = max(-gap, 0)
+    padded = np.concatenate([np.full((n_rows, left), np.nan), values,
+                             np.full((n_rows, right), np.nan)], axis=1)
+    start = left - width - gap
+    return sliding_window_view(padded, width, axis=1)[:, start : start + n_cols]
+
+
+def trailing_mean(values: np.ndarray, width: int, gap: int, min_count: int) -> np.ndarray:
+    """Mean over :func:`trailing_windows` ignoring NaN (NaN with fewer than ``min_count``)."""
+    windows = trailing_windows(values, width, gap)
+    counts = np.sum(~np.isnan(windows), axis=2)
+    sums = np.nansum(windows, axis=2)
+    return np.where(counts >= min_count, sums / np.maximum(counts, 1), np.nan)
+
+
+def trailing_abs_median(errors: np.ndarray, width: int, gap: int, min_count: int) -> np.ndarray:
+    """Median of ``|errors|`` over :func:`trailing_windows` (NaN with too few errors)."""
+    windows = np.abs(trailing_windows(errors, width, gap))
+    counts = np.sum(~np.isnan(windows), axis=2)
+    filled = np.where(np.isnan(windows), np.inf, windows)
+    ranked = np.sort(filled, axis=2)
+    rows, cols = np.indices(counts.shape)
+    low = ranked[rows, cols, np.maximum((counts - 1) // 2, 0)]
+    high = ranked[rows, cols, np.maximum(counts // 2, 0)]
+    return np.where(counts >= max(min_count, 1), (low + high) / 2.0, np.nan)
+
+
+def seasonal_term(values: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """Mean deviation from the level at the same week one and two years back (NaN before)."""
+    smooth = trailing_mean(values, 5, -3, 3)  # centred 5-week mean, known 2 weeks later
+    deviation = smooth - level
+    n_cols = values.shape[1]
+    parts = []
+    for years in (1, 2):
+        lag = years * SEASON_WEEKS
+        shifted = np.full(values.shape, np.nan)
+        shifted[:, lag:] = deviation[:, : n_cols - lag]
+        parts.append(shifted)
+    both = np.stack(parts)
+    return np.where(np.isnan(both).any(axis=0), np.nan, both.sum(axis=0) / 2.0)
+
+
+def forecast(values: np.ndarray, config: BandConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Forecast each column from earlier columns only; return (expected, robust scale)."""
+    gap = config.guard_weeks
+    level = trailing_mean(values, config.level_weeks, gap, (config.level_weeks + 1) // 2)
+    season = seasonal_term(values, level)
+    seasonal = level + season
+    width, floor = config.calibration_weeks, config.min_errors
+    plain_error = trailing_abs_median(values - level, width, gap, floor)
+    season_error = trailing_abs_median(values - seasonal, width, gap, floor)
+    use_season = ~np.isnan(season_error) & (season_error < plain_error)
+    expected = np.where(use_season, seasonal, level)
+    scale = MAD_TO_SD * np.where(use_season, season_error, plain_error)
+    return expected, scale
+
+
+def bonferroni_z(interval_level: float, n_series: int) -> float:
+    """Two-sided normal quantile giving family-wise ``interval_level`` over ``n_series``."""
+    alpha = (1.0 - interval_level) / max(n_series, 1)
+    return float(norm.ppf(1.0 - alpha / 2.0))
+
+
+def wide_values(series: pd.DataFrame, weeks: pd.DatetimeIndex) -> tuple[pd.DataFrame, np.ndarray]:
+    """Series keys (one row each, sorted) and their (series x week) value matrix."""
+    keyed = series.set_index([*SERIES_KEYS, "week"])["value"]
+    wide = keyed.unstack("week").reindex(columns=weeks).sort_index()
+    return wide.index.to_frame(index=False), wide.to_numpy(dtype=np.float64)
+
+
+def build_bands(series: pd.DataFrame, config: BandConfig) -> pd.DataFrame:
+    """Add each week's expected value and band to every KPI series.
+
+    Parameters
+    ----------
+    series : pd.DataFrame
+        ``week``, ``kpi``, ``segment_type``, ``segment``, ``value``, ``n`` (see
+        :func:`features.kpi_series.build_kpi_series`).
+    config : BandConfig
+        Band settings.
+
+    Returns
+    -------
+    pd.DataFrame
+        :data:`BAND_COLUMNS`, one row per input row, sorted by series then week; ``expected``,
+        ``lower``, ``upper`` and ``scale`` are NaN while history is too short.
+    """
+    weeks = pd.DatetimeIndex(np.sort(series["week"].unique()))
+    keys, values = wide_values(series, weeks)
+    expected, scale = forecast(values, config)
+    family = keys.groupby(["segment_type"])["kpi"].transform("size").to_numpy()
+    z = np.array([bonferroni_z(config.interval_level, int(m)) for m in family])[:, None]
+    n_weeks = len(weeks)
+    out = pd.DataFrame({
+        "week": np.tile(weeks.to_numpy(), len(keys)),
+        **{key: np.repeat(keys[key].to_numpy(), n_weeks) for key in SERIES_KEYS},
+        "value": values.ravel(), "expected": expected.ravel(),
+        "lower": (expected - z * scale).ravel(), "upper": (expected + z * scale).ravel(),
+        "scale": scale.ravel()})
+    n = series.set_index([*SERIES_KEYS, "week"])["n"]
+    out = out.join(n, on=[*SERIES_KEYS, "week"])
+    out = out.loc[out["value"].notna()].reset_index(drop=True)
+    return out[list(BAND_COLUMNS)]

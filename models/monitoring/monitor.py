@@ -1,0 +1,144 @@
+"""One monitoring run: KPI series, their bands, the recent alerts, their value and drivers."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from features.kpi_segments import TOTAL, restrict
+from features.kpi_series import SeriesWindows, as_of_view, build_kpi_series
+from features.kpis import customer_teams
+from models.monitoring.alerts import AlertRule, find_alerts, recent
+from models.monitoring.bands import SERIES_KEYS, BandConfig, build_bands
+from models.monitoring.drivers import COUNT_KPIS, concentration, describe_drivers, rank_drivers
+from models.monitoring.value import ChannelValues, value_at_risk
+
+if TYPE_CHECKING:
+    from features.contract import Dataset
+
+OUTPUT_COLUMNS = ("kpi", "segment_type", "segment", "first_week", "last_week", "observed",
+                  "expected", "lower", "upper", "direction", "severity", "value_at_risk",
+                  "drivers")
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class MonitorConfig:
+    """Everything a monitoring run needs besides the data; see ``docs/monitoring.md``."""
+
+    windows: SeriesWindows = field(default_factory=SeriesWindows)
+    bands: BandConfig = field(default_factory=BandConfig)
+    rule: AlertRule = field(default_factory=AlertRule)
+    report_weeks: int = 13
+    reference_weeks: int = 13
+    top_drivers: int = 3
+    drill_limit: int = 10
+
+
+@dataclass(frozen=True)
+class MonitorResult:
+    """The series with their bands, the alerts (all columns) and the last monitored week."""
+
+    bands: pd.DataFrame
+    alerts: pd.DataFrame
+    last_week: pd.Timestamp | None
+
+    def summary(self) -> dict[str, Any]:
+        """Counts for ``monitor.json``."""
+        alerts = self.alerts
+        return {"last_week": None if self.last_week is None else self.last_week.date().isoformat(),
+                "series": int(self.bands.groupby(list(SERIES_KEYS)).ngroups),
+                "alerts": len(alerts),
+                "alerts_by_kpi": {str(k): int(v) for k, v in alerts["kpi"].value_counts().items()},
+                "value_at_risk": float(alerts["value_at_risk"].clip(lower=0).sum())}
+
+
+def _segment_data(view: Dataset, segment_type: str, segment: str) -> Dataset:
+    teams = customer_teams(view.customers, view.leads)
+    leads, customers = restrict(view.leads, view.customers, teams, segment_type, segment)
+    orders = view.orders.loc[view.orders["customer_id"].astype("str").isin(
+        customers["customer_id"].astype("str"))]
+    spend = view.spend.loc[view.spend["channel"].astype("str") == segment] \
+        if segment_type == "channel" else view.spend.iloc[0:0]
+    return dataclasses.replace(view, leads=leads, customers=customers, orders=orders,
+                               spend=spend)
+
+
+def explain_alert(alert: pd.Series, bands: pd.DataFrame, view: Dataset, as_of: pd.Timestamp,
+                  config: MonitorConfig) -> str:
+    """Name the segments behind one alert; inside a segment, say if it is broad or not."""
+    first, last = pd.Timestamp(alert["first_week"]), pd.Timestamp(alert["last_week"])
+    if alert["segment_type"] == TOTAL:
+        types = [t for t in bands["segment_type"].unique() if t != TOTAL]
+        ranked = rank_drivers(bands, alert["kpi"], types, first, last, config.reference_weeks)
+        return describe_drivers(ranked, config.top_drivers) or "no segment stands out"
+    inside = _segment_data(view, str(alert["segment_type"]), str(alert["segment"]))
+    sub = build_bands(build_kpi_series(inside, as_of, config.windows), config.bands)
+    types = [t for t in sub["segment_type"].unique() if t not in (TOTAL, alert["segment_type"])]
+    ranked = rank_drivers(sub, alert["kpi"], types, first, last, config.reference_weeks)
+    named = describe_drivers(ranked, config.top_drivers)
+    return f"{concentration(ranked)}: {named}" if named else concentration(ranked)
+
+
+def price_alerts(alerts: pd.DataFrame, bands: pd.DataFrame, values: ChannelValues) -> list[float]:
+    """Value at risk of each alert, from its rows over its weeks (see :mod:`.value`)."""
+    out = []
+    for _, alert in alerts.iterrows():
+        rows = bands.loc[(bands["kpi"] == alert["kpi"])
+                         & (bands["segment_type"] == alert["segment_type"])
+                         & (bands["segment"] == alert["segment"])
+                         & (bands["week"] >= alert["first_week"])
+                         & (bands["week"] <= alert["last_week"])]
+        volume = float(len(rows)) if alert["kpi"] in COUNT_KPIS else float(rows["n"].sum())
+        cltv, p_convert = values.of(str(alert["segment_type"]), str(alert["segment"]))
+        out.append(value_at_risk(str(alert["kpi"]), float(alert["observed"]),
+                                 float(alert["expected"]), volume, cltv, p_convert))
+    return out
+
+
+def run_monitor(data: Dataset, as_of: pd.Timestamp, config: MonitorConfig,
+                values: ChannelValues, progress: Progress | None = None) -> MonitorResult:
+    """Compute the KPI series, bands and recent alerts as of ``as_of``.
+
+    Parameters
+    ----------
+    data : Dataset
+        Validated tables (see :func:`features.kpi_series.build_kpi_series`); not modified.
+    as_of : pd.Timestamp
+        Nothing at or after it is read.
+    config : MonitorConfig
+        Windows, bands, persistence rule and how many weeks of alerts to report.
+    values : ChannelValues
+        CLTV and P(convert) that price the alerts.
+    progress : callable, optional
+        Called with a short message before each step.
+
+    Returns
+    -------
+    MonitorResult
+        Alerts active in the last ``report_weeks`` weeks, sorted by severity, with
+        ``raised_week`` beside :data:`OUTPUT_COLUMNS`.
+    """
+    say = progress or (lambda message: None)
+    say("Computing the weekly KPI series")
+    view = as_of_view(data, as_of)
+    series = build_kpi_series(view, as_of, config.windows)
+    say(f"Forecasting bands for {series.groupby(list(SERIES_KEYS)).ngroups} series")
+    bands = build_bands(series, config.bands)
+    last_week = pd.Timestamp(bands["week"].max()) if len(bands) else None
+    alerts = find_alerts(bands, config.rule)
+    if last_week is not None:
+        alerts = recent(alerts, last_week, config.report_weeks)
+    alerts = alerts.assign(value_at_risk=price_alerts(alerts, bands, values), drivers="")
+    drivers = []
+    for position, (_, alert) in enumerate(alerts.iterrows()):
+        say(f"Analysing alert {position + 1} of {len(alerts)}: {alert['kpi']} "
+            f"{alert['segment_type']}={alert['segment']}")
+        drivers.append(explain_alert(alert, bands, view, as_of, config)
+                       if position < config.drill_limit else "not analysed (drill_limit)")
+    alerts = alerts.assign(drivers=drivers)
+    return MonitorResult(bands=bands, alerts=alerts, last_week=last_week)

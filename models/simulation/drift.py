@@ -1,0 +1,130 @@
+"""Injected KPI drifts: a change from a given week in one channel's or one team's truth.
+
+Three kinds, each recorded in ``truth.json``:
+``churn`` multiplies the lapsing hazard of one channel's customers from the week on,
+``cycle`` stretches the conversion cycle of one team's leads created from the week on,
+``conversion`` multiplies the conversion rate of one channel's leads created from the week on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.simulation.world import START_WEEK, ChannelSpec, TeamEffects
+
+_DAY_S = 86_400.0
+
+
+class DriftKind(StrEnum):
+    """What changes: a channel's churn hazard, a team's cycle or a channel's conversion rate."""
+
+    CHURN = "churn"
+    CYCLE = "cycle"
+    CONVERSION = "conversion"
+
+
+SEGMENT_TYPE = {DriftKind.CHURN: "channel", DriftKind.CYCLE: "team",
+                DriftKind.CONVERSION: "channel"}
+KPI = {DriftKind.CHURN: "churn_rate", DriftKind.CYCLE: "conversion_cycle_days",
+       DriftKind.CONVERSION: "lead_conversion_rate"}
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One injected change.
+
+    Attributes
+    ----------
+    kind : DriftKind
+        What changes.
+    segment : str
+        The channel (churn, conversion) or team (cycle) it hits.
+    start_week : int
+        Week index (0 = the first simulated week) from which it applies.
+    size : float
+        Multiplier: of the hazard (churn, > 1 is faster lapsing), of the cycle length
+        (cycle, > 1 is slower) or of the conversion probability (conversion, < 1 is a drop).
+    """
+
+    kind: DriftKind
+    segment: str
+    start_week: int
+    size: float
+
+
+def parse_drift(text: str) -> Drift:
+    """Parse ``KIND:SEGMENT:WEEK:SIZE``, e.g. ``conversion:paid_search:120:0.6``."""
+    parts = text.split(":")
+    if len(parts) != 4:
+        raise ValueError(f"drift {text!r}: expected KIND:SEGMENT:WEEK:SIZE")
+    kind, segment, week, size = parts
+    try:
+        drift = Drift(DriftKind(kind), segment, int(week), float(size))
+    except ValueError:
+        raise ValueError(f"drift {text!r}: KIND is one of {', '.join(DriftKind)}, WEEK an "
+                         "integer and SIZE a number") from None
+    if drift.start_week < 0 or drift.size <= 0:
+        raise ValueError(f"drift {text!r}: WEEK must be >= 0 and SIZE > 0")
+    return drift
+
+
+def start_time(drift: Drift) -> pd.Timestamp:
+    """Return the Monday the drift starts."""
+    return START_WEEK + pd.Timedelta(weeks=drift.start_week)
+
+
+def _index(names: list[str], name: str, what: str) -> int:
+    if name not in names:
+        raise ValueError(f"drift: unknown {what} {name!r} (known: {', '.join(names)})")
+    return names.index(name)
+
+
+def apply_drift(latent: pd.DataFrame, drift: Drift, teams: TeamEffects,
+                channels: tuple[ChannelSpec, ...], rng: np.random.Generator) -> pd.DataFrame:
+    """Return the per-lead truth with one drift applied (the input is not modified).
+
+    ``latent`` holds ``created_at``, ``channel_idx``, ``team_idx``, ``is_won``,
+    ``p_convert``, ``cycle_days`` and ``lifetime_days`` (see
+    :func:`models.simulation.generator.simulate_lead_truth`).
+    """
+    start = start_time(drift)
+    after = (latent["created_at"] >= start).to_numpy()
+    if drift.kind is DriftKind.CYCLE:
+        hit = after & (latent["team_idx"].to_numpy() == _index(teams.names, drift.segment, "team"))
+        return latent.assign(cycle_days=np.where(hit, latent["cycle_days"] * drift.size,
+                                                 latent["cycle_days"]))
+    channel = _index([spec.name for spec in channels], drift.segment, "channel")
+    mine = latent["channel_idx"].to_numpy() == channel
+    if drift.kind is DriftKind.CONVERSION:
+        hit = after & mine
+        keep = rng.random(len(latent)) < min(drift.size, 1.0)
+        return latent.assign(is_won=latent["is_won"].to_numpy() & (~hit | keep),
+                             p_convert=np.where(hit, latent["p_convert"] * min(drift.size, 1.0),
+                                                latent["p_convert"]))
+    acquired = latent["created_at"] + pd.to_timedelta(latent["cycle_days"] * _DAY_S, unit="s")
+    age = ((start - acquired).dt.total_seconds() / _DAY_S).clip(lower=0.0).to_numpy()
+    lifetime = latent["lifetime_days"].to_numpy()
+    # Exponential lifetimes are memoryless: the life left at the start shrinks by the factor.
+    changed = age + (lifetime - age) / drift.size
+    return latent.assign(lifetime_days=np.where(mine & (lifetime > age), changed, lifetime))
+
+
+def apply_drifts(latent: pd.DataFrame, drifts: tuple[Drift, ...], teams: TeamEffects,
+                 channels: tuple[ChannelSpec, ...], seed: int) -> pd.DataFrame:
+    """Apply every drift in order with one seeded stream; no drifts returns ``latent``."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 13]))
+    for drift in drifts:
+        latent = apply_drift(latent, drift, teams, channels, rng)
+    return latent
+
+
+def drift_truth(drifts: tuple[Drift, ...]) -> list[dict[str, Any]]:
+    """Return the ``truth.json`` record of the drifts: kind, KPI, segment, start week and size."""
+    return [{"kind": str(d.kind), "kpi": KPI[d.kind], "segment_type": SEGMENT_TYPE[d.kind],
+             "segment": d.segment, "start_week": start_time(d).date().isoformat(),
+             "start_week_index": d.start_week, "size": d.size} for d in drifts]
