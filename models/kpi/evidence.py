@@ -98,18 +98,6 @@ def weigh_evidence(
     )
 
 
-def tilted(evidence: WeightEvidence, multipliers: Mapping[str, float]) -> WeightEvidence:
-    """Multiply each KPI's weight (and every draw) by its multiplier and renormalise."""
-    factor = np.array([float(multipliers.get(kpi, 1.0)) for kpi in evidence.kpis])
-    weights = renormalise(evidence.weights * factor)
-    return WeightEvidence(
-        kpis=evidence.kpis, point=evidence.point, weights=np.nan_to_num(weights),
-        raw_draws=renormalise(evidence.raw_draws * factor),
-        kept_draws=renormalise(evidence.kept_draws * factor),
-        evidence=evidence.evidence, level=evidence.level, fallback=evidence.fallback,
-    )
-
-
 def weight_intervals(evidence: WeightEvidence) -> pd.DataFrame:
     """Weight, interval and whether the interval had to be widened to contain the weight.
 
@@ -135,49 +123,82 @@ def weight_intervals(evidence: WeightEvidence) -> pd.DataFrame:
     }, index=pd.Index(evidence.kpis, name="kpi"))
 
 
+@dataclass(frozen=True)
+class GainFacts:
+    """What a rationale quotes: how much lower the held-out error is with each KPI.
+
+    Attributes
+    ----------
+    reduction : numpy.ndarray
+        (kpis,) share by which the held-out squared error is lower with the KPI than with
+        its values shuffled (negative: shuffling it helped).
+    reduction_low, reduction_high : numpy.ndarray
+        (kpis,) the interval of ``reduction`` over the team bootstrap.
+    n_teams, n_months : int
+        Teams and months behind the evidence.
+    outcome : str
+        The outcome in plain words (e.g. "next-quarter value net of spend").
+    phase : str
+        The phase whose outcome it is.
+    """
+
+    reduction: np.ndarray
+    reduction_low: np.ndarray
+    reduction_high: np.ndarray
+    n_teams: int
+    n_months: int
+    outcome: str
+    phase: str
+
+
 def rationale(
-    kpi: str, direction: str, importance: tuple[float, float], interval: Mapping[str, Any],
+    kpi: str, direction: str, facts: GainFacts, position: int, interval: Mapping[str, Any],
     has_evidence: bool, fallback: bool,
 ) -> str:
-    """Write one sentence, from the numbers, on why ``kpi`` has its weight.
+    """Write one plain sentence, from the numbers, on why ``kpi`` has its weight.
 
     Parameters
     ----------
     kpi, direction : str
         The KPI and ``higher_is_better`` or ``lower_is_better``.
-    importance : tuple of float
-        Mean |SHAP| of the out-of-fold model and of the permuted-outcome null.
+    facts : GainFacts
+        Error reductions, their intervals, teams, months, outcome and phase.
+    position : int
+        The KPI's position in ``facts``.
     interval : mapping of str to Any
         ``weight``, ``weight_low``, ``weight_high``, ``widened`` of the KPI.
     has_evidence, fallback : bool
         Whether the KPI passed the evidence rule; whether no KPI did.
     """
-    real, null = importance
+    low, high = facts.reduction_low[position], facts.reduction_high[position]
+    gain = (f"{facts.outcome} is predicted with {facts.reduction[position]:.1%} less squared "
+            f"error with {kpi} than with its values shuffled (90%: {low:.1%} to {high:.1%}), "
+            f"on {facts.n_teams} held-out teams over {facts.n_months} months")
     span = f"{interval['weight_low']:.2f}-{interval['weight_high']:.2f}"
     widened = "; interval widened to include the estimate" if interval["widened"] else ""
     if not has_evidence and not fallback:
-        return (f"{NO_EVIDENCE}: {kpi} has mean |SHAP| {real:,.0f} against {null:,.0f} with "
-                f"shuffled outcomes, and its weight interval ({span}) reaches 0 across team "
-                f"bootstraps, so it is weighted 0{widened}.")
-    lead = "weak evidence (no KPI cleared the null; weight kept from the point estimate): " \
+        return (f"{NO_EVIDENCE} under the {facts.phase} phase: {gain}; that interval reaches "
+                f"0, so {kpi} is weighted 0.")
+    lead = "weak evidence (no KPI cleared the rule; weight kept from the point estimate): " \
         if fallback else ""
     change = "higher" if direction == "higher_is_better" else "lower"
-    return (f"{lead}teams with {change} {kpi} went on to create more value in the next quarter: "
-            f"mean |SHAP| {real:,.0f} against {null:,.0f} with shuffled outcomes; weight "
-            f"{interval['weight']:.2f} (90% {span}){widened}.")
+    return (f"{lead}{gain[0].upper()}{gain[1:]}; teams with {change} {kpi} did better. "
+            f"Weight {interval['weight']:.2f} (90% {span}){widened}.")
 
 
 def weight_table(
-    evidence: WeightEvidence, directions: pd.Series, real: pd.Series, null: pd.Series
+    evidence: WeightEvidence, directions: pd.Series, facts: GainFacts
 ) -> pd.DataFrame:
     """Return ``kpi, weight, weight_low, weight_high, direction, rationale``, by weight.
 
     Parameters
     ----------
     evidence : WeightEvidence
-        Weights and draws (possibly tilted by a profile).
-    directions, real, null : pandas.Series
-        Direction, mean |SHAP| and null mean |SHAP|, indexed by KPI.
+        Weights and draws.
+    directions : pandas.Series
+        Direction, indexed by KPI.
+    facts : GainFacts
+        What the rationales quote.
     """
     intervals = weight_intervals(evidence).to_dict(orient="index")
     rows = []
@@ -186,7 +207,7 @@ def weight_table(
         rows.append({
             "kpi": kpi, "weight": float(row["weight"]), "weight_low": float(row["weight_low"]),
             "weight_high": float(row["weight_high"]), "direction": str(directions[kpi]),
-            "rationale": rationale(kpi, str(directions[kpi]), (real[kpi], null[kpi]), row,
+            "rationale": rationale(kpi, str(directions[kpi]), facts, position, row,
                                    bool(evidence.evidence[position]), evidence.fallback),
         })
     table = pd.DataFrame(rows, columns=["kpi", "weight", "weight_low", "weight_high",

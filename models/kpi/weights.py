@@ -1,246 +1,38 @@
-"""KPI weights from evidence: out-of-fold SHAP of an outcome model, minus a permutation null.
+"""KPI weights from out-of-sample predictive value, within teams and between them.
 
-A KPI earns weight only when its importance beats the importance it gets once the outcome
-is shuffled within months, robustly across a bootstrap over teams.
+A KPI earns weight by how much worse a held-out team's next-quarter outcome is predicted
+once the KPI is shuffled: within the team (deviations from its local level, LightGBM) and
+between teams (its level from its KPI levels, ridge). The evidence rule keeps only KPIs
+whose gain stays above 0 across a bootstrap over teams; SHAP gives the direction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
-from models.kpi.evidence import WeightEvidence, tilted, weigh_evidence, weight_table
+from models.kpi.booster import BoosterSettings
+from models.kpi.evidence import GainFacts, WeightEvidence, weigh_evidence, weight_table
+from models.kpi.levels import level_evidence, team_levels
+from models.kpi.predictive import held_out_importance, team_totals, within_deviations
+
+__all__ = ["HIGHER", "LOWER", "BoosterSettings", "KpiWeightModel"]
 
 HIGHER, LOWER = "higher_is_better", "lower_is_better"
 
 
-@dataclass(frozen=True)
-class BoosterSettings:
-    """A small, regularised LightGBM regressor: shallow trees, shrinkage, L2 and bagging."""
-
-    n_estimators: int = 150
-    learning_rate: float = 0.05
-    num_leaves: int = 4
-    max_depth: int = 2
-    min_child_samples: int = 15
-    reg_lambda: float = 5.0
-    subsample: float = 0.8
-    colsample_bytree: float = 0.3
-    n_jobs: int = 1
-
-    def lightgbm_params(self, random_state: int) -> dict[str, Any]:
-        """Return the ``lightgbm.train`` parameters, deterministic for ``random_state``."""
-        return {
-            "objective": "regression", "learning_rate": self.learning_rate,
-            "num_leaves": self.num_leaves, "max_depth": self.max_depth,
-            "min_data_in_leaf": self.min_child_samples, "lambda_l2": self.reg_lambda,
-            "bagging_fraction": self.subsample, "bagging_freq": 1,
-            "feature_fraction": self.colsample_bytree, "num_threads": self.n_jobs,
-            "seed": random_state, "deterministic": True, "force_row_wise": True,
-            "verbose": -1,
-        }
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the settings as a plain mapping (for MLflow and metrics)."""
-        return asdict(self)
+def normalised(gains: np.ndarray) -> np.ndarray:
+    """Clip gains at 0 and scale the last axis to sum to 1 (all 0 when nothing is positive)."""
+    clipped = np.clip(gains, 0.0, None)
+    total = clipped.sum(axis=-1, keepdims=True)
+    return np.divide(clipped, total, out=np.zeros(clipped.shape), where=total > 0)
 
 
-def grouped_folds(groups: np.ndarray, n_splits: int) -> np.ndarray:
-    """Fold of each row from scikit-learn's ``GroupKFold``: deterministic, never splits a group."""
-    from sklearn.model_selection import GroupKFold  # heavy import; only the fit pays for it
-
-    folds = np.zeros(len(groups), dtype=np.int64)
-    splits = GroupKFold(n_splits=n_splits).split(np.zeros((len(groups), 1)), groups=groups)
-    for fold, (_, test) in enumerate(splits):
-        folds[test] = fold
-    return folds
-
-
-def shuffled_group_folds(groups: np.ndarray, n_splits: int, rng: np.random.Generator) -> np.ndarray:
-    """Fold of each row: the groups in random order, dealt round-robin into ``n_splits`` folds."""
-    names, codes = np.unique(groups, return_inverse=True)
-    fold_of_group = np.empty(len(names), dtype=np.int64)
-    fold_of_group[rng.permutation(len(names))] = np.arange(len(names)) % n_splits
-    return fold_of_group[codes]
-
-
-def out_of_fold_shap(
-    features: np.ndarray, outcome: np.ndarray, folds: np.ndarray,
-    settings: BoosterSettings, random_state: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Predict every row, and explain it, with a model that never saw the row's fold.
-
-    Parameters
-    ----------
-    features : numpy.ndarray
-        (rows, kpis) KPI values; NaN allowed.
-    outcome : numpy.ndarray
-        (rows,) the outcome.
-    folds : numpy.ndarray
-        (rows,) the fold of each row (:func:`grouped_folds` or :func:`shuffled_group_folds`,
-        so that folds never split a team).
-    settings : BoosterSettings
-        The model.
-    random_state : int
-        LightGBM seed.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        Out-of-fold predictions (rows,) and SHAP values (rows, kpis) from LightGBM's
-        ``pred_contrib=True``; the predictions equal the SHAP sums plus the base values.
-    """
-    import lightgbm as lgb  # heavy import; only the fit pays for it
-
-    prediction = np.zeros(len(outcome))
-    shap = np.zeros(features.shape)
-    params = settings.lightgbm_params(random_state)
-    for fold in np.unique(folds):
-        train, test = np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
-        booster = lgb.train(params, lgb.Dataset(features[train], outcome[train]),
-                            num_boost_round=settings.n_estimators)
-        contributions = np.asarray(booster.predict(features[test], pred_contrib=True,
-                                                   num_threads=settings.n_jobs))
-        shap[test] = contributions[:, :-1]
-        prediction[test] = contributions.sum(axis=1)
-    return prediction, shap
-
-
-def permute_within(values: np.ndarray, strata: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Shuffle ``values`` within each stratum (month): keeps each month's outcomes, breaks links."""
-    shuffled = np.asarray(values, dtype=np.float64).copy()
-    for stratum in np.unique(strata):  # a few dozen months
-        rows = np.flatnonzero(strata == stratum)
-        shuffled[rows] = values[rng.permutation(rows)]
-    return shuffled
-
-
-def null_abs_shap(
-    features: np.ndarray, outcome: np.ndarray, folds: np.ndarray, strata: np.ndarray,
-    settings: BoosterSettings, n_repeats: int, random_state: int,
-) -> np.ndarray:
-    """Mean |SHAP| per row and KPI over refits on outcomes permuted within ``strata``.
-
-    The refits use the same ``folds`` as the real model, so real and null differ only in
-    the outcome.
-
-    Returns
-    -------
-    numpy.ndarray
-        (rows, kpis) |SHAP| of the out-of-fold null models, averaged over repetitions.
-    """
+def bootstrap_counts(n_teams: int, n_draws: int, random_state: int) -> np.ndarray:
+    """(n_draws, n_teams) how often each team is drawn, with replacement."""
     rng = np.random.default_rng(random_state)
-    total = np.zeros(features.shape)
-    for repeat in range(n_repeats):
-        permuted = permute_within(outcome, strata, rng)
-        _, shap = out_of_fold_shap(features, permuted, folds, settings, random_state + 1 + repeat)
-        total += np.abs(shap)
-    return total / max(n_repeats, 1)
-
-
-@dataclass(frozen=True)
-class RepeatedImportance:
-    """Out-of-fold SHAP and its permutation null, averaged over several fold assignments.
-
-    Attributes
-    ----------
-    prediction : numpy.ndarray
-        (rows,) out-of-fold prediction, averaged over the repeats.
-    shap : numpy.ndarray
-        (rows, kpis) out-of-fold SHAP values, averaged over the repeats.
-    real_abs : numpy.ndarray
-        (rows, kpis) |SHAP| averaged over the repeats (the mean of the absolute values).
-    null_abs : numpy.ndarray
-        (rows, kpis) null |SHAP| averaged over the repeats and their permutations.
-    r2 : float
-        Mean over the repeats of each repeat's out-of-fold R² (the skill of one model;
-        the R² of the averaged prediction would flatter it).
-    """
-
-    prediction: np.ndarray
-    shap: np.ndarray
-    real_abs: np.ndarray
-    null_abs: np.ndarray
-    r2: float
-
-
-def repeated_importance(
-    features: np.ndarray, outcome: np.ndarray, groups: np.ndarray, strata: np.ndarray,
-    settings: BoosterSettings, n_splits: int, n_cv_repeats: int, n_null_repeats: int,
-    random_state: int,
-) -> RepeatedImportance:
-    """Out-of-fold SHAP and its null on ``n_cv_repeats`` random team-to-fold assignments.
-
-    With ten teams, which teams share a fold moves a single assignment's importances a lot;
-    averaging over assignments (each with its own null on the same folds) reduces that
-    variance without changing what is estimated.
-
-    Returns
-    -------
-    RepeatedImportance
-        Predictions, SHAP, real and null |SHAP| averaged over the repeats, and the R².
-    """
-    rng = np.random.default_rng(random_state)
-    shape = features.shape
-    prediction, shap = np.zeros(len(outcome)), np.zeros(shape)
-    real_abs, null_abs, r2 = np.zeros(shape), np.zeros(shape), 0.0
-    for repeat in range(n_cv_repeats):
-        folds = shuffled_group_folds(groups, n_splits, rng)
-        seed = random_state + 100 * repeat
-        predicted, explained = out_of_fold_shap(features, outcome, folds, settings, seed)
-        null_abs += null_abs_shap(features, outcome, folds, strata, settings, n_null_repeats, seed)
-        prediction += predicted
-        shap += explained
-        real_abs += np.abs(explained)
-        r2 += r_squared(outcome, predicted)
-    n = max(n_cv_repeats, 1)
-    return RepeatedImportance(prediction=prediction / n, shap=shap / n, real_abs=real_abs / n,
-                              null_abs=null_abs / n, r2=r2 / n)
-
-
-def normalised_excess(real_abs: np.ndarray, null_abs: np.ndarray) -> np.ndarray:
-    """Mean |SHAP| minus null mean |SHAP| per KPI, clipped at 0 and summing to 1 (0s if none)."""
-    excess = np.clip(real_abs.mean(axis=0) - null_abs.mean(axis=0), 0.0, None)
-    total = excess.sum()
-    return excess / total if total > 0 else excess
-
-
-def team_bootstrap(
-    features: np.ndarray, outcome: np.ndarray, groups: np.ndarray, strata: np.ndarray,
-    settings: BoosterSettings, n_splits: int, n_draws: int, n_null_repeats: int,
-    random_state: int,
-) -> np.ndarray:
-    """Refit the whole procedure on teams drawn with replacement.
-
-    Each draw keeps the rows of the teams drawn (a team drawn twice counts twice and its
-    copies share a fold), refits the out-of-fold model and its null, and recomputes
-    :func:`normalised_excess`. Draws with fewer than two distinct teams are NaN.
-
-    Returns
-    -------
-    numpy.ndarray
-        (n_draws, kpis) weights of each draw.
-    """
-    rng = np.random.default_rng(random_state)
-    names = np.unique(groups)
-    rows_of = {name: np.flatnonzero(groups == name) for name in names}
-    draws = np.full((n_draws, features.shape[1]), np.nan)
-    for draw in range(n_draws):
-        picked = rng.choice(names, size=len(names), replace=True)
-        folds = min(n_splits, len(np.unique(picked)))
-        if folds < 2:
-            continue
-        rows = np.concatenate([rows_of[name] for name in picked])
-        seed = random_state + 1000 * (draw + 1)
-        args = (features[rows], outcome[rows], grouped_folds(groups[rows], folds))
-        _, shap = out_of_fold_shap(*args, settings, seed)
-        null = null_abs_shap(*args, strata[rows], settings, n_null_repeats, seed)
-        draws[draw] = normalised_excess(np.abs(shap), null)
-    return draws
+    return rng.multinomial(n_teams, np.full(n_teams, 1.0 / n_teams), size=n_draws).astype(
+        np.float64)
 
 
 def shap_directions(features: np.ndarray, shap: np.ndarray) -> np.ndarray:
@@ -255,56 +47,62 @@ def shap_directions(features: np.ndarray, shap: np.ndarray) -> np.ndarray:
     return signs
 
 
-def r_squared(observed: np.ndarray, predicted: np.ndarray) -> float:
-    """Coefficient of determination of ``predicted`` against ``observed``."""
-    spread = float(np.sum((observed - observed.mean()) ** 2))
-    return 1.0 - float(np.sum((observed - predicted) ** 2)) / spread if spread > 0 else 0.0
+def combined_directions(
+    within_sign: np.ndarray, within_gain: np.ndarray, between_sign: np.ndarray,
+    between_gain: np.ndarray,
+) -> np.ndarray:
+    """Direction from whichever of the within and between evidence weighs more per KPI."""
+    return np.where(np.clip(within_gain, 0, None) >= np.clip(between_gain, 0, None),
+                    within_sign, between_sign)
 
 
 class KpiWeightModel:
-    """Suggested KPI weights: out-of-fold SHAP importance above a permutation null.
+    """Suggested KPI weights: held-out predictive value, within and between teams.
 
     Parameters
     ----------
     booster : BoosterSettings, optional
-        The outcome model; the defaults when None.
+        The within-team outcome model; the defaults when None.
     n_splits : int
-        Folds grouped by team (capped at the number of teams).
+        Folds of teams for the within-team model (capped at the number of teams).
     n_cv_repeats : int
-        Random team-to-fold assignments whose importances (and nulls) are averaged.
-    n_null_repeats : int
-        Refits on outcomes permuted within months, per fold assignment, averaged into the
-        null importance.
+        Random team-to-fold assignments averaged.
+    n_permutations : int
+        Shuffles of each KPI per held-out fold.
+    half_window : int
+        Months either side in a team's local level (the within-team design).
+    ridge_alpha : float
+        Penalty of the between-team ridge on standardised KPI levels.
     n_bootstrap : int
-        Team bootstrap draws for the intervals; each refits the model and its null.
-    n_bootstrap_null_repeats : int
-        Null repetitions inside each bootstrap draw (fewer than for the point estimate,
-        which makes the intervals a little wider, i.e. conservative).
+        Team bootstrap draws for the evidence rule and the intervals.
     interval : float
         Interval coverage.
     random_state : int
-        Seed of the models, the permutations and the bootstrap.
+        Seed of the folds, models, shuffles and the bootstrap.
     """
 
     def __init__(
         self, *, booster: BoosterSettings | None = None, n_splits: int = 5,
-        n_cv_repeats: int = 10, n_null_repeats: int = 10, n_bootstrap: int = 100,
-        n_bootstrap_null_repeats: int = 3, interval: float = 0.9, random_state: int = 0,
+        n_cv_repeats: int = 5, n_permutations: int = 2, half_window: int = 6,
+        ridge_alpha: float = 5.0, n_bootstrap: int = 1000, interval: float = 0.9,
+        random_state: int = 0,
     ) -> None:
         self.booster = booster
         self.n_splits = n_splits
         self.n_cv_repeats = n_cv_repeats
-        self.n_null_repeats = n_null_repeats
+        self.n_permutations = n_permutations
+        self.half_window = half_window
+        self.ridge_alpha = ridge_alpha
         self.n_bootstrap = n_bootstrap
-        self.n_bootstrap_null_repeats = n_bootstrap_null_repeats
         self.interval = interval
         self.random_state = random_state
 
     def fit(
         self, kpis: pd.DataFrame, outcome: pd.Series | np.ndarray,
         groups: pd.Series | np.ndarray, strata: pd.Series | np.ndarray,
+        outcome_label: str = "next-quarter value", phase: str = "profit",
     ) -> KpiWeightModel:
-        """Fit the outcome model out of fold, its null, and the team bootstrap.
+        """Measure each KPI's held-out predictive value and turn it into weights.
 
         Parameters
         ----------
@@ -315,48 +113,69 @@ class KpiWeightModel:
         groups : array-like
             The team of each row (folds and bootstrap units).
         strata : array-like
-            The month of each row (the null permutes outcomes within it).
+            The month of each row (sortable; sets the calendar and local levels).
+        outcome_label, phase : str
+            The outcome in plain words and its phase, for the rationales.
 
         Returns
         -------
         KpiWeightModel
-            ``self``, with ``oof_r2_``, ``shap_values_``, ``raw_importance_``,
-            ``null_importance_``, ``direction_``, ``evidence_`` and ``weights_`` set.
+            ``self``, with ``weights_``, ``evidence_``, ``facts_``, ``direction_``,
+            ``shap_values_``, ``loss_gain_``, ``within_r2_``, ``between_r2_`` set.
         """
         features = kpis.to_numpy(dtype=np.float64)
         target = np.asarray(outcome, dtype=np.float64)
-        teams, months = np.asarray(groups).astype(str), np.asarray(strata)
-        n_splits = min(self.n_splits, len(np.unique(teams)))
-        if n_splits < 2 or len(target) != len(features):
+        teams = pd.factorize(np.asarray(groups).astype(str), sort=True)[0]
+        months = pd.factorize(np.asarray(strata), sort=True)[0]
+        n_teams = int(teams.max()) + 1 if len(teams) else 0
+        if min(self.n_splits, n_teams) < 2 or len(target) != len(features):
             raise ValueError("need rows of at least two teams, with one outcome per row")
-        settings = self.booster or BoosterSettings()
-        args = (settings, n_splits)
-        fitted = repeated_importance(features, target, teams, months, *args,
-                                     max(self.n_cv_repeats, 1), self.n_null_repeats,
-                                     self.random_state)
-        shap, real, null = fitted.shap, fitted.real_abs, fitted.null_abs
         names = [str(column) for column in kpis.columns]
-        self.feature_names_in_ = np.array(names, dtype=object)
-        self.oof_prediction_ = fitted.prediction
-        self.oof_r2_ = fitted.r2
-        self.shap_values_ = pd.DataFrame(shap, columns=names, index=kpis.index)
-        self.raw_importance_ = pd.Series(real.mean(axis=0), index=names)
-        self.null_importance_ = pd.Series(null.mean(axis=0), index=names)
-        signs = shap_directions(features, shap)
+        within = held_out_importance(
+            features, target, teams, months, self.booster or BoosterSettings(),
+            min(self.n_splits, n_teams), max(self.n_cv_repeats, 1), self.n_permutations,
+            self.random_state, self.half_window)
+        levels = team_levels(features, target, teams, months)
+        between = level_evidence(levels, self.ridge_alpha)
+        gain = team_totals(within.gain, teams) + between.gain * levels.rows[:, None]
+        loss = team_totals(within.loss, teams) + between.loss * levels.rows
+        counts = bootstrap_counts(n_teams, self.n_bootstrap, self.random_state)
+        self._set_evidence(names, gain, loss, counts, (n_teams, len(np.unique(months))),
+                           (outcome_label, phase))
+        deviations = within_deviations(features, teams, months, np.ones(len(teams), bool),
+                                       self.half_window)
+        signs = combined_directions(shap_directions(deviations, within.shap),
+                                    team_totals(within.gain, teams).sum(axis=0),
+                                    np.where(between.coefficient < 0, -1.0, 1.0),
+                                    (between.gain * levels.rows[:, None]).sum(axis=0))
         self.direction_ = pd.Series(np.where(signs > 0, HIGHER, LOWER), index=names)
-        draws = team_bootstrap(features, target, teams, months, *args, self.n_bootstrap,
-                               self.n_bootstrap_null_repeats, self.random_state)
-        self.evidence_: WeightEvidence = weigh_evidence(
-            tuple(names), normalised_excess(real, null), draws, self.interval)
-        self.weights_ = pd.Series(self.evidence_.weights, index=names, name="weight")
+        self.loss_gain_ = pd.Series(gain.sum(axis=0) / len(target), index=names)
+        self.shap_values_ = pd.DataFrame(within.shap, columns=names, index=kpis.index)
+        self.within_r2_ = within.within_r2()
+        spread = float(np.sum(levels.rows * levels.outcome**2))
+        self.between_r2_ = 1.0 - float(np.sum(levels.rows * between.loss)) / spread \
+            if spread > 0 else 0.0
         return self
 
-    def weight_table(self, multipliers: Mapping[str, float] | None = None) -> pd.DataFrame:
-        """Return ``kpi, weight, weight_low, weight_high, direction, rationale``.
+    def _set_evidence(
+        self, names: list[str], gain: np.ndarray, loss: np.ndarray, counts: np.ndarray,
+        sizes: tuple[int, int], labels: tuple[str, str],
+    ) -> None:
+        """Weights, evidence rule and the facts the rationales quote, from per-team gains."""
+        draw_gain, draw_loss = counts @ gain, counts @ loss
+        total_gain, total_loss = gain.sum(axis=0), float(loss.sum())
+        self.feature_names_in_ = np.array(names, dtype=object)
+        self.evidence_: WeightEvidence = weigh_evidence(
+            tuple(names), normalised(total_gain), normalised(draw_gain), self.interval)
+        self.weights_ = pd.Series(self.evidence_.weights, index=names, name="weight")
+        reduction = draw_gain / (draw_loss[:, None] + draw_gain)
+        tail = 100.0 * (1.0 - self.interval) / 2.0
+        low, high = np.percentile(reduction, [tail, 100.0 - tail], axis=0)
+        self.facts_ = GainFacts(
+            reduction=total_gain / (total_loss + total_gain), reduction_low=np.asarray(low),
+            reduction_high=np.asarray(high), n_teams=sizes[0], n_months=sizes[1],
+            outcome=labels[0], phase=labels[1])
 
-        ``multipliers`` tilt the weights (and every bootstrap draw) before renormalising,
-        as strategy profiles do; None gives the data-driven weights.
-        """
-        evidence = tilted(self.evidence_, multipliers) if multipliers else self.evidence_
-        return weight_table(evidence, self.direction_, self.raw_importance_,
-                            self.null_importance_)
+    def weight_table(self) -> pd.DataFrame:
+        """Return ``kpi, weight, weight_low, weight_high, direction, rationale``."""
+        return weight_table(self.evidence_, self.direction_, self.facts_)

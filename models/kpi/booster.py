@@ -1,0 +1,37 @@
+"""The small, regularised LightGBM regressor behind the KPI weights."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class BoosterSettings:
+    """A small, regularised LightGBM regressor: shallow trees, shrinkage, L2 and bagging."""
+
+    n_estimators: int = 150
+    learning_rate: float = 0.05
+    num_leaves: int = 4
+    max_depth: int = 2
+    min_child_samples: int = 15
+    reg_lambda: float = 5.0
+    subsample: float = 0.8
+    colsample_bytree: float = 0.3
+    n_jobs: int = 1
+
+    def lightgbm_params(self, random_state: int) -> dict[str, Any]:
+        """Return the ``lightgbm.train`` parameters, deterministic for ``random_state``."""
+        return {
+            "objective": "regression", "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves, "max_depth": self.max_depth,
+            "min_data_in_leaf": self.min_child_samples, "lambda_l2": self.reg_lambda,
+            "bagging_fraction": self.subsample, "bagging_freq": 1,
+            "feature_fraction": self.colsample_bytree, "num_threads": self.n_jobs,
+            "seed": random_state, "deterministic": True, "force_row_wise": True,
+            "verbose": -1,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the settings as a plain mapping (for MLflow and metrics)."""
+        return asdict(self)
