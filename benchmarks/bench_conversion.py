@@ -31,11 +31,11 @@ from features.leads import build_lead_features
 from models.conversion.evaluation import binary_metrics
 from models.conversion.model import LeadConversionModel
 from models.conversion.rows import labelled_leads, model_columns
+from models.conversion.store import save_conversion_model
 from models.conversion.training import ConversionSettings, FinalCalibration
 from models.io import write_json, write_table
 from models.simulation.generator import lead_table, simulate_lead_truth, simulate_world
 from models.simulation.lead_recovery import recover_conversion
-from pipelines.conversion_store import save_conversion_model
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {"fit_1m_seconds": 180, "score_leads_100k_seconds": 20}

@@ -35,7 +35,7 @@ from models.explain.rows import cltv_rows
 from models.explain.tables import native_shap
 from models.io import load_booster, write_json
 from pipelines.params import load_params
-from pipelines.prepared import read_prepared
+from pipelines.inputs import read_prepared
 
 BUDGET_S = 60.0
 TREE_EXPLAINER_ROWS = 50_000

@@ -17,7 +17,7 @@ from pathlib import Path
 
 PHASES = {
     "simulate": (
-        "from pipelines.simulate import write_world\n"
+        "from models.simulation.export import write_world\n"
         "rows = write_world('{root}/raw', 42, '{scale}', 'parquet')\n"
         "extra = {{'rows': rows}}\n"
     ),
@@ -32,7 +32,8 @@ PHASES = {
         "from features.channels import build_channel_panel\n"
         "from features.customers import build_customer_features\n"
         "from features.leads import build_lead_features\n"
-        "from pipelines.prepared import data_end, read_prepared\n"
+        "from features.contract import data_end\n"
+        "from pipelines.inputs import read_prepared\n"
         "d = read_prepared('{root}/prepared'); cutoff = data_end(d)\n"
         "c = build_customer_features(d.customers, d.orders, cutoff)\n"
         "p = build_channel_panel(d.spend, d.customers, d.leads, cutoff)\n"

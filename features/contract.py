@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -267,3 +268,33 @@ def describe_dataset(dataset: Dataset) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def _day(value: object) -> str:
+    return pd.Timestamp(str(value)).date().isoformat()
+
+
+def dataset_summary(dataset: Dataset) -> dict[str, Any]:
+    """Return rows and date range per table, and the paid and unpaid channels, JSON-ready."""
+    described = describe_dataset(dataset).to_dict("records")
+    tables = {
+        str(row["table"]): {"rows": int(row["rows"]), "first": _day(row["first"]),
+                            "last": _day(row["last"])}
+        for row in described
+    }
+    return {"tables": tables, "paid_channels": dataset.paid_channels,
+            "unpaid_channels": dataset.unpaid_channels}
+
+
+def data_end(data: Dataset) -> pd.Timestamp:
+    """Return the day after the last observed event: the natural cutoff for the data."""
+    stamps = [data.orders["ordered_at"].max(), data.customers["acquired_at"].max(),
+              data.spend["week"].max() + pd.Timedelta(days=6)]
+    if data.leads is not None:
+        stamps.append(data.leads["created_at"].max())
+    return pd.Timestamp(max(stamps)).normalize() + pd.Timedelta(days=1)
+
+
+def value_column(orders: pd.DataFrame) -> str:
+    """Return ``margin`` when the orders carry it, else ``revenue``: the value CLTV measures."""
+    return "margin" if "margin" in orders.columns else "revenue"

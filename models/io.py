@@ -43,6 +43,14 @@ def _write_with(path: str | Path, writer: Callable[[Path], None]) -> Path:
     return Path(path)
 
 
+def write_bytes(path: str | Path, content: bytes) -> Path:
+    """Write bytes (a PNG from :func:`models.figures.png_bytes`, say) atomically."""
+    def write(tmp: Path) -> None:
+        tmp.write_bytes(content)
+
+    return _write_with(path, write)
+
+
 def write_text(path: str | Path, text: str) -> Path:
     """Write UTF-8 text atomically."""
     def write(tmp: Path) -> None:

@@ -141,3 +141,11 @@ def value_metrics(
     if lower is not None and upper is not None:
         metrics["interval_coverage"] = interval_coverage(actual, lower, upper)
     return metrics
+
+
+def r_squared(actual: ArrayLike, fitted: ArrayLike) -> np.ndarray:
+    """Coefficient of determination per column (axis 0); NaN where ``actual`` has no spread."""
+    observed, predicted = np.asarray(actual, dtype=float), np.asarray(fitted, dtype=float)
+    ss_res = ((observed - predicted) ** 2).sum(axis=0)
+    ss_tot = ((observed - observed.mean(axis=0)) ** 2).sum(axis=0)
+    return np.asarray(np.where(ss_tot > 0, 1.0 - ss_res / np.maximum(ss_tot, 1e-12), np.nan))

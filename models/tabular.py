@@ -186,3 +186,9 @@ def _raise_on_unparsed(column: pd.Series, parsed: pd.Series, name: str, expected
             f"column {name!r} must be {expected}, found {int(bad.sum())} value(s) "
             f"such as {example!r}"
         )
+
+
+def encoded_example(frame: pd.DataFrame, schema: TabularSchema, rows: int = 5) -> pd.DataFrame:
+    """Return the first ``rows`` rows encoded as a booster sees them (categories as codes)."""
+    head = frame.head(rows)
+    return pd.DataFrame(encode_frame(head, schema), columns=list(schema.columns))

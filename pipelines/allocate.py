@@ -3,33 +3,18 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from models.allocation.plan import Constraints, budget_frontier
+from models.allocation.planning import make_plan
 from models.io import read_json, write_csv, write_json
-from models.simulation.truth import plan_scorecard
+from models.simulation.truth import score_plans
+from pipelines import outputs
+from pipelines.inputs.planning import load_planning_inputs
 from pipelines.params import load_params
-from pipelines.planning import PlanningInputs, load_planning_inputs, make_plan
-from pipelines.stage_params import AllocateParams
-
-
-def truth_metrics(
-    inputs: PlanningInputs, plan: dict[str, float], truth_path: Path
-) -> dict[str, Any]:
-    """Score the plan, the lead-volume plan (fitted curves) and the current mix on true curves."""
-    if not truth_path.exists():
-        return {}
-    budget = float(inputs.current.sum())
-    volume = make_plan(inputs, budget, Constraints(), value_per_unit=np.ones(len(inputs.channels)))
-    plans = {
-        "plan": plan,
-        "lead_volume_plan": dict(zip(inputs.channels, volume.result.spend, strict=True)),
-        "current_mix": dict(zip(inputs.channels, inputs.current, strict=True)),
-    }
-    return {"truth": plan_scorecard(read_json(truth_path), plans)}
+from pipelines.params.allocate import parse_allocate
 
 
 def main() -> None:
@@ -37,26 +22,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--params", default="params.yaml")
     params = load_params(parser.parse_args().params)
-    cfg = AllocateParams.parse(params.section("allocate"))
-    inputs = load_planning_inputs(params.paths.models, params.paths.predictions, params.seed)
+    cfg, paths = parse_allocate(params.section("allocate")), params.paths
+    inputs = load_planning_inputs(paths, params.seed)
     budget = cfg.budget if cfg.budget is not None else float(inputs.current.sum())
     plan = make_plan(inputs, budget, Constraints())
-    write_csv(params.paths.reports / "budget_allocation.csv", plan.table, float_format="%.10g")
+    write_csv(outputs.BUDGET_ALLOCATION.path(paths), plan.table, float_format="%.10g")
     budgets = budget * np.linspace(cfg.frontier_min, cfg.frontier_max, cfg.frontier_points)
     curves = [inputs.curves.channel(c) for c in inputs.channels]
     frontier = budget_frontier(curves, inputs.value_per_unit, plan.bounds, budgets)
-    write_csv(params.paths.reports / "budget_frontier.csv", frontier, float_format="%.10g")
+    write_csv(outputs.BUDGET_FRONTIER.path(paths), frontier, float_format="%.10g")
     spend = dict(zip(inputs.channels, plan.result.spend, strict=True))
-    metrics = {
-        "weekly_budget": budget,
-        "expected_value": plan.result.value,
-        "current_value": plan.current_value,
-        "certificate_gap": plan.result.gap,
-        "upper_bound": plan.result.upper_bound,
-        "p_plan_beats_current": plan.p_beats_current,
-        **truth_metrics(inputs, spend, params.data_dir / "truth.json"),
-    }
-    write_json(params.paths.metrics / "allocation.json", metrics)
+    metrics: dict[str, Any] = {
+        "weekly_budget": budget, "expected_value": plan.result.value,
+        "current_value": plan.current_value, "certificate_gap": plan.result.gap,
+        "upper_bound": plan.result.upper_bound, "p_plan_beats_current": plan.p_beats_current}
+    truth_path = params.data_dir / "truth.json"
+    if truth_path.exists():  # a simulated world: score the plans on the true curves
+        metrics["truth"] = score_plans(read_json(truth_path), inputs, spend)
+    write_json(outputs.ALLOCATION_METRICS.path(paths), metrics)
 
 
 if __name__ == "__main__":

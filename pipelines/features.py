@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import pandas as pd
 
 from features.channels import build_channel_panel
+from features.contract import data_end
 from features.customers import build_customer_features
 from features.leads import build_lead_features
 from models.io import write_json, write_parquet
+from pipelines import outputs
+from pipelines.inputs import read_prepared
 from pipelines.params import load_params
-from pipelines.prepared import data_end, read_prepared
 
 
 def main() -> None:
@@ -20,16 +21,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--params", default="params.yaml")
     params = load_params(parser.parse_args().params)
-    data = read_prepared(params.paths.prepared)
-    cutoff = params.features.cutoff or data_end(data)
-    out = Path(params.paths.features)
-    write_parquet(out / "customers.parquet",
+    paths = params.paths
+    data = read_prepared(paths.prepared)
+    cutoff = params.cutoff or data_end(data)
+    write_parquet(outputs.CUSTOMER_FEATURES.path(paths),
                   build_customer_features(data.customers, data.orders, cutoff))
-    write_parquet(out / "channel_panel.parquet",
+    write_parquet(outputs.CHANNEL_PANEL.path(paths),
                   build_channel_panel(data.spend, data.customers, data.leads, cutoff))
     if data.leads is not None:
-        write_parquet(out / "leads.parquet", build_lead_features(data.leads, cutoff))
-    write_json(out / "cutoff.json", {"cutoff": pd.Timestamp(cutoff).isoformat()})
+        write_parquet(outputs.LEAD_FEATURES.path(paths), build_lead_features(data.leads, cutoff))
+    write_json(outputs.CUTOFF.path(paths), {"cutoff": pd.Timestamp(cutoff).isoformat()})
 
 
 if __name__ == "__main__":

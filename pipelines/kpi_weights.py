@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import pandas as pd
 
+from features.contract import data_end, value_column
 from features.kpis import KPI_NAMES, build_kpi_panel
-from models.cltv.model import value_column
-from models.io import write_csv, write_json
+from models.figures import png_bytes
+from models.io import write_bytes, write_csv, write_json
 from models.kpi.figures import shap_summary_figure
 from models.kpi.outcome import build_outcome
 from models.kpi.profiles import PROFILE_MULTIPLIERS, profiles_table
 from models.kpi.scorecard import build_scorecard, scorecard_directions
+from models.kpi.summary import run_summary
 from models.kpi.weights import KpiWeightModel
-from pipelines.kpi_weights_params import KpiWeightsParams
-from pipelines.kpi_weights_tracking import log_kpi_weights_run, save_figure, summary
+from pipelines import outputs
+from pipelines.inputs import read_prepared
 from pipelines.params import load_params
-from pipelines.prepared import data_end, read_prepared
+from pipelines.params.kpi_weights import parse_kpi_weights
+from pipelines.tracking import log_run
 
 
 def main() -> None:
@@ -26,10 +28,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--params", default="params.yaml")
     params = load_params(parser.parse_args().params)
-    cfg = KpiWeightsParams.parse(params.section("kpi_weights"), params.seed)
-    data = read_prepared(params.paths.prepared)
-    end = data_end(data)
-    cltv_path = Path(params.paths.predictions) / "customer_cltv.parquet"
+    cfg, paths = parse_kpi_weights(params.section("kpi_weights"), params.seed), params.paths
+    data = read_prepared(paths.prepared)
+    end, cltv_path = data_end(data), outputs.CUSTOMER_CLTV.path(paths)
     predictions = pd.read_parquet(cltv_path) if cltv_path.exists() else None
     panel = build_kpi_panel(data, end, cfg.windows)
     outcome = build_outcome(data, end, predictions, value_column(data.orders),
@@ -39,22 +40,19 @@ def main() -> None:
     model = KpiWeightModel(booster=cfg.booster, **cfg.model).fit(
         rows[kpis], rows["outcome"], rows["team"], rows["month"])
     weights = model.weight_table(PROFILE_MULTIPLIERS[cfg.profile])
-    profiles = profiles_table(model.weights_)
     card = build_scorecard(panel[["team", "month", *kpis]],
                            dict(zip(weights["kpi"], weights["weight"], strict=True)),
                            scorecard_directions(weights), cfg.targets)
-    reports = Path(params.paths.reports)
-    write_csv(reports / "kpi_weights.csv", weights, float_format="%.4f")
-    write_csv(reports / "kpi_weights_profiles.csv", profiles, float_format="%.4f")
-    write_csv(reports / "team_scorecard.csv", card, float_format="%.4f")
-    figure = Path(params.paths.figures) / "kpi_shap_summary.png"
-    save_figure(figure, shap_summary_figure(model.shap_values_, rows[kpis], model.weights_,
-                                            params.seed))
-    metrics = summary(model, rows, cfg.profile.value, predictions is not None)
-    write_json(Path(params.paths.metrics) / "kpi_weights.json", metrics)
-    log_kpi_weights_run(cfg, metrics, [reports / "kpi_weights.csv",
-                                       reports / "kpi_weights_profiles.csv",
-                                       reports / "team_scorecard.csv", figure])
+    tables = {outputs.KPI_WEIGHTS: weights, outputs.TEAM_SCORECARD: card,
+              outputs.KPI_WEIGHTS_PROFILES: profiles_table(model.weights_)}
+    for output, table in tables.items():
+        write_csv(output.path(paths), table, float_format="%.4f")
+    figure = shap_summary_figure(model.shap_values_, rows[kpis], model.weights_, params.seed)
+    write_bytes(outputs.KPI_SHAP_SUMMARY.path(paths), png_bytes(figure))
+    metrics = run_summary(model, rows, cfg.profile.value, predictions is not None)
+    write_json(outputs.KPI_WEIGHTS_METRICS.path(paths), metrics)
+    log_run(paths, "kpi_weights", cfg, metrics,
+            artifacts=[*(o.path(paths) for o in tables), outputs.KPI_SHAP_SUMMARY.path(paths)])
 
 
 if __name__ == "__main__":

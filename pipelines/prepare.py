@@ -6,22 +6,23 @@ import argparse
 import sys
 from pathlib import Path
 
-from features.contract import ContractError, Dataset, load_dataset
+from features.contract import ContractError, Dataset, dataset_summary, load_dataset
 from models.io import write_json, write_parquet
+from pipelines import outputs
 from pipelines.params import load_params
-from pipelines.summary import dataset_summary
 
 
 def write_prepared(dataset: Dataset, out: Path) -> None:
-    """Write each table as ``<out>/<table>.parquet``; leads only when present."""
-    tables = {"customers": dataset.customers, "orders": dataset.orders, "spend": dataset.spend}
+    """Write each table as Parquet in ``out`` (``paths.prepared``); leads only when present."""
+    tables = {outputs.PREPARED_CUSTOMERS: dataset.customers,
+              outputs.PREPARED_ORDERS: dataset.orders, outputs.PREPARED_SPEND: dataset.spend}
+    stale = out / outputs.PREPARED_LEADS.name
     if dataset.leads is not None:
-        tables["leads"] = dataset.leads
-    stale = out / "leads.parquet"
-    if dataset.leads is None and stale.exists():
+        tables[outputs.PREPARED_LEADS] = dataset.leads
+    elif stale.exists():
         stale.unlink()
-    for name, frame in tables.items():
-        write_parquet(out / f"{name}.parquet", frame)
+    for output, frame in tables.items():
+        write_parquet(out / output.name, frame)
 
 
 def main() -> int:
@@ -35,7 +36,7 @@ def main() -> int:
         print(f"prepare: {params.data_dir} breaks the data contract:\n{err}", file=sys.stderr)
         return 1
     write_prepared(dataset, params.paths.prepared)
-    write_json(params.paths.metrics / "prepare.json", dataset_summary(dataset))
+    write_json(outputs.PREPARE_METRICS.path(params.paths), dataset_summary(dataset))
     return 0
 
 

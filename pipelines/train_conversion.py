@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
-from pathlib import Path
 
 import pandas as pd
 
+from models.conversion.store import save_conversion_model
 from models.conversion.training import compare_to_truth, empty_outputs, train_conversion
 from models.io import read_json, write_csv, write_json
-from pipelines.conversion_params import parse_train_conversion
-from pipelines.conversion_store import save_conversion_model
-from pipelines.conversion_tracking import log_conversion_run
+from models.tabular import encoded_example
+from pipelines import outputs
+from pipelines.inputs import read_cutoff, read_prepared
 from pipelines.params import load_params
-from pipelines.prepared import read_prepared
+from pipelines.params.train_conversion import parse_train_conversion
+from pipelines.tracking import LoggedModel, log_run
 
 
 def main() -> None:
@@ -22,41 +23,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--params", default="params.yaml")
     params = load_params(parser.parse_args().params)
-    settings = parse_train_conversion(params.section("train_conversion"))
-    leads = read_prepared(params.paths.prepared).leads
-    features_dir = Path(params.paths.features)
-    model_dir = Path(params.paths.models) / "conversion"
-    metrics_path = Path(params.paths.metrics) / "conversion.json"
-    predictions, plots = Path(params.paths.predictions), Path(params.paths.plots)
-    tables = [predictions / "channel_conversion.csv", predictions / "funnel_metrics.csv",
-              plots / "conversion_reliability.csv", plots / "conversion_gain.csv"]
+    settings, paths = parse_train_conversion(params.section("train_conversion")), params.paths
+    leads = read_prepared(paths.prepared).leads
+    model_dir = outputs.CONVERSION_MODEL_DIR.path(paths)
+    metrics_path = outputs.CONVERSION_METRICS.path(paths)
     if leads is None:  # nothing to learn: empty outputs, no model, and the reason
-        for path, frame in zip(tables, empty_outputs(), strict=True):
-            write_csv(path, frame)
+        for output, frame in zip(outputs.CONVERSION_TABLES, empty_outputs(), strict=True):
+            write_csv(output.path(paths), frame)
         write_json(model_dir / "absent.json", {"reason": "the input has no leads table"})
         write_json(metrics_path, {"skipped": "the input has no leads table"})
         return
-    cutoff = pd.Timestamp(read_json(features_dir / "cutoff.json")["cutoff"])
-    features = pd.read_parquet(features_dir / "leads.parquet")
+    cutoff = read_cutoff(paths)
+    features = pd.read_parquet(outputs.LEAD_FEATURES.path(paths))
     result = train_conversion(leads, features, cutoff, settings, params.seed)
     save_conversion_model(model_dir, result.model)
     frames = (result.channel_conversion, result.funnel, result.backtest.reliability,
               result.backtest.gain)
-    for path, frame in zip(tables, frames, strict=True):
-        write_csv(path, frame, "%.6f")
-    metrics = result.backtest.metrics | {"as_of": cutoff.isoformat(), "channel_p_convert": dict(
-        zip(result.channel_conversion["channel"], result.channel_conversion["p_convert"],
-            strict=True))}
-    truth_path = Path(params.data_dir) / "truth.json"
+    for output, frame in zip(outputs.CONVERSION_TABLES, frames, strict=True):
+        write_csv(output.path(paths), frame, "%.6f")
+    metrics = result.backtest.metrics | {"as_of": cutoff.isoformat(), "channel_p_convert":
+               result.channel_conversion.set_index("channel")["p_convert"].to_dict()}
+    truth_path = params.data_dir / "truth.json"
     if truth_path.is_file():  # a simulated world: check P(convert) per channel against truth
-        truth = {name: channel["p_convert"] for name, channel in
-                 read_json(truth_path)["channels"].items()}
-        metrics["truth"] = compare_to_truth(result.channel_conversion, truth)
+        truth = read_json(truth_path)["channels"]
+        metrics["truth"] = compare_to_truth(result.channel_conversion,
+                                            {c: v["p_convert"] for c, v in truth.items()})
     write_json(metrics_path, metrics)
-    logged = asdict(settings) | {"seed": params.seed,
-                                 "features": list(result.model.schema_.columns)}
-    log_conversion_run(logged, metrics, result.model, result.backtest.validation_features,
-                       model_dir)
+    example = encoded_example(result.backtest.validation_features, result.model.schema_)
+    log_run(paths, "train_conversion", asdict(settings) | {
+        "seed": params.seed, "features": list(result.model.schema_.columns)}, metrics,
+        LoggedModel("lead_conversion", result.model.booster_, example), [model_dir])
 
 
 if __name__ == "__main__":

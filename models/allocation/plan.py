@@ -36,6 +36,7 @@ PLAN_COLUMNS = [
     "expected_value_p90",
 ]
 _TOL = 1e-6
+BINDING_TOLERANCE = 1e-3  # a spend within 0.1% of a bound is reported as sitting at it
 CURRENT_WEEKS = 13
 
 
@@ -112,13 +113,18 @@ def channel_bounds(
     return Bounds(lower, upper, lo_why, hi_why)
 
 
-def _binding(spend: float, bounds: Bounds, i: int) -> str:
-    scale = max(1.0, abs(bounds.upper[i]))
+def binding(spend: float, bounds: Bounds, i: int) -> str:
+    """Name the bound channel ``i`` sits at: its reason (``history_cap``, ``min`` ...) or ``none``.
+
+    A spend within ``BINDING_TOLERANCE`` (relative, floor 1) of a bound sits at it: the
+    optimiser's grid stops a fraction of a cell short of a cap, and a planner told "none"
+    for a channel 0.005% under its cap is told the wrong reason.
+    """
     if bounds.lower_reason[i] == "locked":
         return "locked"
-    if abs(spend - bounds.upper[i]) <= _TOL * scale:
+    if bounds.upper[i] - spend <= BINDING_TOLERANCE * max(1.0, abs(bounds.upper[i])):
         return bounds.upper_reason[i]
-    if abs(spend - bounds.lower[i]) <= _TOL * scale:
+    if spend - bounds.lower[i] <= BINDING_TOLERANCE * max(1.0, abs(bounds.lower[i])):
         return bounds.lower_reason[i]
     return "none"
 
@@ -243,7 +249,7 @@ def plan_table(
             "value_per_unit": vpu,
             "expected_value": vpu * response,
             "marginal_roi": vpu * marginal,
-            "binding": [_binding(float(s), bounds, i) for i, s in enumerate(spend)],
+            "binding": [binding(float(s), bounds, i) for i, s in enumerate(spend)],
             "expected_value_p10": p10,
             "expected_value_p90": p90,
         }

@@ -25,6 +25,8 @@ from models.tabular import learn_schema
 NOT_FEATURES = ("customer_id", "acquired_at", "observed_days", "window_value", "target")
 CHANNEL_COLUMNS = ("channel", "customers", "cltv_mean", "cltv_p10", "cltv_p90")
 REPORT_COLUMNS = (*CHANNEL_COLUMNS, "cac", "cltv_to_cac")
+# The columns of data/predictions/channel_cltv.csv, which the allocator and scoring read.
+SAVED_COLUMNS = ("channel", "cltv_mean", "cltv_p10", "cltv_p90", "customers")
 
 
 def acquisition_rows(

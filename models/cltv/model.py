@@ -32,6 +32,9 @@ PREDICTION_COLUMNS = (
     "customer_id", "predicted_value", "predicted_p10", "predicted_p90", "p_alive",
     "btyd_value", "acquisition_channel",
 )
+# The columns of the saved customer predictions (data/predictions/customer_cltv.parquet).
+SAVED_COLUMNS = ("customer_id", "predicted_value", "predicted_p10", "predicted_p90", "p_alive",
+                 "acquisition_channel")
 MODEL_FILES = {"mean": "model.txt", "lower": "lower.txt", "upper": "upper.txt"}
 
 
@@ -109,11 +112,6 @@ def booster_params(config: CLTVConfig, alpha: float | None = None) -> dict[str, 
         return params | {"objective": "tweedie",
                          "tweedie_variance_power": config.tweedie_variance_power}
     return params | {"objective": "poisson"}
-
-
-def value_column(orders: pd.DataFrame) -> str:
-    """``margin`` when the orders carry it, else ``revenue``: the value CLTV measures."""
-    return "margin" if "margin" in orders.columns else "revenue"
 
 
 def orders_before(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:

@@ -1,12 +1,11 @@
 """SHAP figures drawn with matplotlib (no pyplot state): beeswarm, bar, dependence, waterfalls.
 
-Every function returns a :class:`matplotlib.figure.Figure`; :func:`png_bytes` renders one
-to PNG bytes without a software tag, so the same data give the same bytes.
+Every function returns a :class:`matplotlib.figure.Figure`; :func:`models.figures.png_bytes`
+renders one to PNG bytes without a software tag, so the same data give the same bytes.
 """
 
 from __future__ import annotations
 
-import io
 import math
 from typing import TYPE_CHECKING
 
@@ -22,33 +21,10 @@ from models.explain.tables import (
     sample_rows,
     subset,
 )
+from models.figures import BLUE, GREY, INK, RED, new_figure, png_bytes, short
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-
-BLUE, RED, GREY, INK = "#1f77b4", "#d62728", "#8c8c8c", "#222222"
-DPI = 100
-
-
-def png_bytes(figure: Figure) -> bytes:
-    """Render ``figure`` as PNG bytes: fixed DPI, no metadata, tight bounding box."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None},
-                   bbox_inches="tight", pad_inches=0.15)
-    return buffer.getvalue()
-
-
-def new_figure(width: float, height: float) -> Figure:
-    """Make a figure in the house style: white, constrained layout."""
-    figure = Figure(figsize=(width, height), facecolor="white")
-    figure.set_layout_engine("constrained")
-    return figure
-
-
-def short(text: str, limit: int = 22) -> str:
-    """Clip a label to ``limit`` characters with an ellipsis."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
 
 def swarm_offsets(x: np.ndarray, bins: int = 80, width: float = 0.38) -> np.ndarray:
     """Vertical offsets that spread points of similar ``x`` apart: 0, +1, -1, +2 ... per bin."""

@@ -11,7 +11,7 @@ from models.report.data import find_run_id
 from models.report.html import esc, facts_html, missing_html, number, percent, section_html, text
 
 if TYPE_CHECKING:
-    from models.report.page import ReportInputs
+    from models.report.inputs import ReportInputs
 
 Facts = list[tuple[str, str]]
 
@@ -116,37 +116,49 @@ def explain_facts(summary: dict[str, Any], _: Any) -> Facts:
     return facts or [("models", "none")]
 
 
-def card_html(title: str, source: str, facts: Facts, run_id: str | None, params: str) -> str:
-    """One card: its facts, the MLflow run id (or why there is none) and the params hash."""
-    run = run_id or f"not recorded in {source}"
-    facts = [*facts, ("MLflow run", run), ("params.yaml sha256", params[:16] or "—"),
-             ("source", source)]
+def run_facts(record: dict[str, Any] | None, fallback: str | None, source: str) -> Facts:
+    """Return the MLflow run id and registered model version of a card, or why there are none."""
+    record = record or {}
+    run_id = record.get("run_id") or fallback
+    if not run_id:
+        return [("MLflow run", f"not recorded in {source}")]
+    facts = [("MLflow run", str(run_id))]
+    if record.get("registered_model"):
+        facts.append(("registered model",
+                      f"{record['registered_model']} v{record.get('model_version') or '?'}"))
+    return facts
+
+
+def card_html(title: str, source: str, facts: Facts, runs: Facts, params: str) -> str:
+    """One card: its facts, the MLflow run (or why there is none) and the params hash."""
+    facts = [*facts, *runs, ("params.yaml sha256", params[:16] or "—"), ("source", source)]
     return f'<div class="card"><h3>{esc(title)}</h3>{facts_html(facts)}</div>'
 
 
 def model_cards_section(inputs: ReportInputs) -> str:
     """Section ``model-cards``: one card per stage output that describes a model."""
-    specs: list[tuple[str, str, dict[str, Any] | None, Callable[..., Facts], Any]] = [
-        ("CLTV (LightGBM, with BG/NBD features)", "metrics/cltv.json", inputs.cltv_metrics,
-         cltv_facts, inputs.prepare_metrics),
-        ("Lead conversion (calibrated LightGBM)", "metrics/conversion.json",
+    specs: list[tuple[str, str, str, dict[str, Any] | None, Callable[..., Facts], Any]] = [
+        ("CLTV (LightGBM, with BG/NBD features)", "train_cltv", "metrics/cltv.json",
+         inputs.cltv_metrics, cltv_facts, inputs.prepare_metrics),
+        ("Lead conversion (calibrated LightGBM)", "train_conversion", "metrics/conversion.json",
          inputs.conversion_metrics, conversion_facts, inputs.prepare_metrics),
-        ("Response curves (adstock + Hill)", "metrics/response.json", inputs.response_metrics,
-         response_facts, inputs.curves),
-        ("Budget allocation", "metrics/allocation.json", inputs.allocation_metrics,
+        ("Response curves (adstock + Hill)", "fit_response", "metrics/response.json",
+         inputs.response_metrics, response_facts, inputs.curves),
+        ("Budget allocation", "allocate", "metrics/allocation.json", inputs.allocation_metrics,
          allocation_facts, None),
-        ("KPI weights", "metrics/kpi_weights.json", inputs.kpi_metrics, kpi_facts, None),
-        ("SHAP explanations", "data/explanations/summary.json", inputs.explain_summary,
-         explain_facts, None),
+        ("KPI weights", "kpi_weights", "metrics/kpi_weights.json", inputs.kpi_metrics,
+         kpi_facts, None),
+        ("SHAP explanations", "explain", "data/explanations/summary.json",
+         inputs.explain_summary, explain_facts, None),
     ]
     cards = []
-    for title, source, metrics, facts, extra in specs:
+    for title, stage, source, metrics, facts, extra in specs:
         if metrics is None:
             cards.append(f'<div class="card"><h3>{esc(title)}</h3>'
                          f"{missing_html(title, [source])}</div>")
             continue
-        cards.append(card_html(title, source, facts(metrics, extra), find_run_id(metrics),
-                               inputs.params_hash))
+        runs = run_facts(inputs.runs.get(stage), find_run_id(metrics), source)
+        cards.append(card_html(title, source, facts(metrics, extra), runs, inputs.params_hash))
     intro = (f"What each model was trained on and how well it did. params.yaml sha256: "
              f"{inputs.params_hash or '—'}.")
     return section_html("model-cards", "Model cards", intro,

@@ -1,7 +1,7 @@
 """The report's figures (matplotlib, no pyplot state): frontier, curves, CLTV, leads, KPI weights.
 
 Each function takes stage-output frames and returns a Figure; render it with
-:func:`models.explain.plots.png_bytes`.
+:func:`models.figures.png_bytes`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from models.explain.plots import BLUE, GREY, INK, RED, new_figure, short
+from models.figures import BLUE, GREY, INK, RED, new_figure, short
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf"]

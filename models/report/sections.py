@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from models.explain.plots import png_bytes
+from models.figures import png_bytes
 from models.report.data import plan_uplift, reason_counts, response_grid, total_uplift
 from models.report.html import (
     Formatter,
@@ -42,7 +42,7 @@ from models.report.plots import (
 from models.response.uncertainty import CurveSet, curves_from_dict
 
 if TYPE_CHECKING:
-    from models.report.page import ReportInputs
+    from models.report.inputs import ReportInputs
 
 ALLOCATION_COLUMNS = ("channel", "current_weekly_spend", "recommended_weekly_spend",
                       "change_pct", "lower_bound", "upper_bound", "value_per_unit",

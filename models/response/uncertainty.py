@@ -71,13 +71,6 @@ def bootstrap_curves(
     return draws
 
 
-def r_squared(actual: FloatArray, fitted: FloatArray) -> FloatArray:
-    """Per-column coefficient of determination."""
-    ss_res = ((actual - fitted) ** 2).sum(axis=0)
-    ss_tot = ((actual - actual.mean(axis=0)) ** 2).sum(axis=0)
-    return np.asarray(np.where(ss_tot > 0, 1.0 - ss_res / np.maximum(ss_tot, 1e-12), np.nan))
-
-
 def holdout_mape(panel: Panel, options: FitOptions, holdout_weeks: int) -> FloatArray:
     """Per-channel MAPE on the last ``holdout_weeks`` weeks of a fit that never saw them."""
     cut = panel.spend.shape[0] - holdout_weeks

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from models.allocation.optimizer import maximise_allocation
-from models.allocation.plan import current_spend, spend_upper_bounds
+from models.allocation.plan import Constraints, current_spend, spend_upper_bounds
+from models.allocation.planning import PlanningInputs, make_plan
 from models.response.curves import hill
 from models.simulation.world import (
     CHANNELS,
@@ -173,3 +174,17 @@ def plan_scorecard(truth: dict[str, Any], plans: dict[str, dict[str, float]]) ->
             "uplift_captured": (value - current) / (oracle - current) if oracle > current else None,
         }
     return out
+
+
+def score_plans(
+    truth: dict[str, Any], inputs: PlanningInputs, plan: dict[str, float]
+) -> dict[str, Any]:
+    """Score a plan, the lead-volume plan (fitted curves) and the current mix on true curves."""
+    volume = make_plan(inputs, float(inputs.current.sum()), Constraints(),
+                       value_per_unit=np.ones(len(inputs.channels)))
+    plans = {
+        "plan": plan,
+        "lead_volume_plan": dict(zip(inputs.channels, volume.result.spend, strict=True)),
+        "current_mix": dict(zip(inputs.channels, inputs.current, strict=True)),
+    }
+    return plan_scorecard(truth, plans)

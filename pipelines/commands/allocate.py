@@ -68,9 +68,12 @@ def allocate(
     """
     from models.allocation.optimizer import InfeasibleAllocationError
     from models.allocation.plan import Constraints
+    from models.allocation.planning import make_plan
     from models.io import write_csv
+    from pipelines.commands.errors import fail, first_line
+    from pipelines.inputs import MissingArtefactError
+    from pipelines.inputs.planning import load_planning_inputs
     from pipelines.params import ParamsError, load_params
-    from pipelines.planning import MissingArtefactError, load_planning_inputs, make_plan
 
     console = Console()
     try:
@@ -81,7 +84,7 @@ def allocate(
             max_change=None if max_change is None else max_change / 100.0,
         )
         loaded = load_params(params)
-        inputs = load_planning_inputs(loaded.paths.models, loaded.paths.predictions, loaded.seed)
+        inputs = load_planning_inputs(loaded.paths, loaded.seed)
         plan = make_plan(inputs, budget / weeks, constraints)
     except (
         InfeasibleAllocationError,
@@ -90,8 +93,7 @@ def allocate(
         ValueError,
         OSError,
     ) as err:
-        Console(stderr=True).print(f"[red]error:[/red] {err}")
-        raise typer.Exit(1) from None
+        raise fail(first_line(err)) from None
     write_csv(out, plan.table, float_format="%.10g")
     console.print(plan_summary(plan.table, weeks))
     uplift = plan.result.value - plan.current_value

@@ -8,7 +8,6 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.text import Text
 
 from features.transaction_log import (
     LogError,
@@ -18,14 +17,10 @@ from features.transaction_log import (
     parse_order_log,
 )
 from models.io import write_csv, write_parquet
+from pipelines.commands.errors import fail, first_line
 
 OUTPUT_COLUMNS = ["customer_id", "predicted_value", "predicted_p10", "predicted_p90", "p_alive"]
 OUT_SUFFIXES = (".csv", ".parquet")
-
-
-def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(Text(f"error: {message}", style="red"))
-    return typer.Exit(code=1)
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -34,8 +29,7 @@ def _read(path: Path) -> pd.DataFrame:
     try:
         return read_table(path)
     except (OSError, ValueError) as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        raise _fail(f"{path}: cannot be read: {reason}") from None
+        raise fail(f"{path}: cannot be read: {first_line(error)}") from None
 
 
 def _inputs(
@@ -48,7 +42,7 @@ def _inputs(
             return customers_from_orders(orders), orders
         customers = parse_customer_log(_read(customers_path), customers_path.name, orders, cutoff)
     except LogError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     return customers, orders
 
 
@@ -80,16 +74,13 @@ def cltv(
     Example: channelwise cltv --orders orders.csv --cutoff 2024-06-30 --out cltv.csv
     """
     if out.suffix.lower() not in OUT_SUFFIXES:
-        raise _fail(f"--out {out}: must end in .csv or .parquet")
+        raise fail(f"--out {out}: must end in .csv or .parquet")
     try:
         day = pd.Timestamp(cutoff)
     except ValueError:
-        raise _fail(f"--cutoff {cutoff!r}: not a date, use YYYY-MM-DD") from None
-    from models.cltv.model import (  # LightGBM: loaded on use only
-        CLTVConfig,
-        CLTVModel,
-        value_column,
-    )
+        raise fail(f"--cutoff {cutoff!r}: not a date, use YYYY-MM-DD") from None
+    from features.contract import value_column
+    from models.cltv.model import CLTVConfig, CLTVModel  # LightGBM: loaded on use only
 
     console = Console(stderr=True)
     with console.status(f"Reading {orders.name}..."):
@@ -103,7 +94,7 @@ def cltv(
             status.update(f"Scoring {len(people):,} customers as of {day.date()}")
             scored = model.predict(people, log, as_of)[OUTPUT_COLUMNS]
     except ValueError as error:
-        raise _fail(f"{orders.name}: column 'ordered_at': {error}") from None
+        raise fail(f"{orders.name}: column 'ordered_at': {error}") from None
     (write_parquet if out.suffix.lower() == ".parquet" else write_csv)(out, scored)
     console.print(f"{len(scored):,} customers, predicted {config.value_col} over {horizon_days} "
                   f"days: {scored['predicted_value'].sum():,.2f} in total. Wrote {out}")

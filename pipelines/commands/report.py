@@ -26,14 +26,19 @@ def report(
     """
     import webbrowser
 
-    from pipelines.params import ParamsError
-    from pipelines.report import build_report
+    from models.io import write_text
+    from models.report.page import render_report
+    from pipelines import outputs
+    from pipelines.commands.errors import fail, first_line
+    from pipelines.inputs.report import load_report_inputs
+    from pipelines.params import ParamsError, load_params
 
     try:
-        page = build_report(params)
+        loaded = load_params(params)
+        page = write_text(outputs.REPORT_PAGE.path(loaded.paths),
+                          render_report(load_report_inputs(loaded, params)))
     except (ParamsError, ValueError, OSError, KeyError) as err:
-        Console(stderr=True).print(f"[red]error:[/red] {err}")
-        raise typer.Exit(1) from None
+        raise fail(first_line(err)) from None
     Console().print(f"Wrote {page}")
     if open_page:
         webbrowser.open(page.resolve().as_uri())

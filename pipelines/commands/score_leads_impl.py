@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
-from rich.text import Text
 
 from features.contract import read_table
 from features.contract_errors import ContractError
@@ -17,10 +15,11 @@ from features.leads import build_lead_features
 from models.conversion.model import LeadConversionModel
 from models.conversion.scoring import model_feature_names
 from models.conversion.scoring import score_leads as score_frame
+from models.conversion.store import load_conversion_model
 from models.io import write_csv
 from models.tabular import encode_frame
-from pipelines.conversion_store import load_conversion_model
-from pipelines.score_leads import read_channel_cltv
+from pipelines.commands.errors import fail, first_line
+from pipelines.inputs import read_channel_cltv
 
 CHUNK_ROWS = 20_000
 TEAM_FORM_PREFIX = "team_form_"
@@ -46,8 +45,7 @@ def run(leads: Path, out: Path, model_dir: Path, cltv: Path) -> None:
         scores = pd.concat(chunks, ignore_index=True)
         write_csv(out, scores, "%.6f")
     except (OSError, ValueError, KeyError) as error:
-        console.print(Text.assemble(("error: ", "red"), one_line(error)), soft_wrap=True)
-        raise typer.Exit(code=1) from None
+        raise fail(first_line(error)) from None
     console.print(f"Scored {len(scores):,} leads -> {out}", highlight=False)
 
 
@@ -88,13 +86,3 @@ def score_chunk(
 ) -> pd.DataFrame:
     """Score one chunk; a column of the wrong type raises ValueError naming it."""
     return score_frame(model, features.reset_index(drop=True), cltv)
-
-
-def one_line(error: BaseException) -> str:
-    """Return an error's first line; for a contract error, its first violation and a count."""
-    if isinstance(error, ContractError) and error.violations:
-        more = len(error.violations) - 1
-        return error.violations[0].message() + (f" (and {more} more)" if more else "")
-    lines = [line for line in str(error).strip().splitlines() if line.strip()]
-    return lines[0] if lines else repr(error)
-

@@ -27,11 +27,11 @@ def simulate(
 
     Example: channelwise simulate --out data/simulated --seed 42 --scale small
     """
-    from pipelines.simulate import write_world
+    from models.simulation.export import write_world
+    from pipelines.commands.errors import fail
 
     if fmt not in {"csv", "parquet"}:
-        console.print(f"[red]error:[/red] --format must be csv or parquet, not {fmt!r}")
-        raise typer.Exit(1)
+        raise fail(f"--format must be csv or parquet, not {fmt!r}")
     with console.status(f"Simulating the {scale.value} world (seed {seed})..."):
         sizes = write_world(out, seed, scale, fmt, vary=vary)
     for table, rows in sizes.items():

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from features.contract_errors import ContractError, Violation, format_example
+from pipelines.commands.errors import fail, first_line
 
 if TYPE_CHECKING:
     from features.contract import Dataset
@@ -49,9 +50,7 @@ def validate(
         )
         raise typer.Exit(code=1) from None
     except (OSError, ValueError) as error:
-        message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        Console(stderr=True).print(Text(f"error: cannot validate {directory}: {message}"))
-        raise typer.Exit(code=1) from None
+        raise fail(f"cannot validate {directory}: {first_line(error)}") from None
     console.print(summary_table(dataset))
     console.print(Text(f"paid channels: {', '.join(dataset.paid_channels) or '-'}"))
     console.print(Text(f"unpaid channels: {', '.join(dataset.unpaid_channels) or '-'}"))

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from features._checks import MissingColumnsError
-from features.contract import Dataset
+from features.contract import Dataset, data_end
 from features.kpis import (
     KPI_NAMES,
     KpiWindows,
@@ -13,7 +13,6 @@ from features.kpis import (
     value_within_days,
 )
 from models.simulation.generator import simulate_world
-from pipelines.prepared import data_end
 
 AS_OF = pd.Timestamp("2024-04-01")
 WINDOWS = KpiWindows(conversion_days=30, value_days=10, cohort_days=30, retention_days=30)

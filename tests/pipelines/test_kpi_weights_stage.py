@@ -12,8 +12,8 @@ import yaml
 
 from features.contract import validate_tables
 from models.simulation.generator import simulate_world
-from pipelines.kpi_weights_params import KpiWeightsParams
 from pipelines.params import ParamsError
+from pipelines.params.kpi_weights import parse_kpi_weights
 from pipelines.prepare import write_prepared
 
 REPO_PARAMS = Path(__file__).resolve().parents[2] / "params.yaml"
@@ -43,8 +43,8 @@ def test_stage_writes_weights_profiles_scorecard_figure_and_metrics(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     logged: list[dict] = []
-    monkeypatch.setattr("pipelines.kpi_weights.log_kpi_weights_run",
-                        lambda cfg, metrics, artifacts: logged.append(metrics))
+    monkeypatch.setattr("pipelines.kpi_weights.log_run",
+                        lambda paths, stage, params, metrics, **_: logged.append(metrics))
     paths = run_stage(tmp_path, monkeypatch)
 
     weights = pd.read_csv(paths["reports"] / "kpi_weights.csv")
@@ -69,9 +69,9 @@ def test_stage_writes_weights_profiles_scorecard_figure_and_metrics(
 def test_bad_profile_is_a_params_error() -> None:
     section = yaml.safe_load(REPO_PARAMS.read_text())["kpi_weights"] | {"profile": "margin"}
     with pytest.raises(ParamsError, match="profile"):
-        KpiWeightsParams.parse(section, seed=1)
+        parse_kpi_weights(section, seed=1)
     with pytest.raises(ParamsError, match="interval"):
-        KpiWeightsParams.parse(section | {"profile": "profit", "interval": 2}, seed=1)
+        parse_kpi_weights(section | {"profile": "profit", "interval": 2}, seed=1)
 
 
 @pytest.mark.slow  # a fresh MLflow sqlite store alone takes ~15 s to create and fill

@@ -11,8 +11,8 @@ import pandas as pd
 import yaml
 
 from features.contract import load_dataset
+from models.simulation.export import write_world
 from pipelines.prepare import write_prepared
-from pipelines.simulate import write_world
 
 ROOT = Path(__file__).resolve().parents[2]
 

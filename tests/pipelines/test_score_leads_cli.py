@@ -10,11 +10,11 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from features.leads import build_lead_features
+from models.conversion.store import save_conversion_model
 from models.conversion.training import ConversionSettings, train_conversion
 from models.io import write_table
 from models.simulation.generator import simulate_world
 from pipelines.cli import app
-from pipelines.conversion_store import save_conversion_model
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ import yaml
 from features.contract import validate_tables
 from models.cltv.model import CLTVModel
 from models.simulation.generator import simulate_world
-from pipelines.cltv_params import parse_train_cltv
 from pipelines.params import ParamsError
+from pipelines.params.train_cltv import parse_train_cltv
 from pipelines.prepare import write_prepared
 
 REPO_PARAMS = Path(__file__).resolve().parents[2] / "params.yaml"
@@ -47,8 +47,8 @@ def test_stage_writes_predictions_reports_and_metrics(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     logged: list[dict] = []
-    monkeypatch.setattr("pipelines.train_cltv.log_cltv_run",
-                        lambda params, metrics, model, model_dir: logged.append(metrics))
+    monkeypatch.setattr("pipelines.train_cltv.log_run",
+                        lambda paths, stage, params, metrics, *_: logged.append(metrics))
     paths, n_customers = run_stage(tmp_path, monkeypatch)
 
     customers = pd.read_parquet(paths["predictions"] / "customer_cltv.parquet")

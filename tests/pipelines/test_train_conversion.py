@@ -15,8 +15,8 @@ from features.contract import validate_tables
 from features.leads import build_lead_features
 from models.io import write_csv, write_json, write_parquet
 from models.simulation.generator import simulate_world
-from pipelines.conversion_params import parse_train_conversion
 from pipelines.params import ParamsError
+from pipelines.params.train_conversion import parse_train_conversion
 from pipelines.prepare import write_prepared
 
 REPO_PARAMS = Path(__file__).resolve().parents[2] / "params.yaml"

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
-from features.contract import Dataset, validate_tables
+from features.contract import Dataset, data_end, validate_tables
 from models.cltv.backtest import backtest_cltv
 from models.cltv.channel import (
     REPORT_COLUMNS,
@@ -24,7 +24,6 @@ from models.cltv.channel import (
 )
 from models.cltv.model import CLTVConfig
 from models.simulation.generator import simulate_world
-from pipelines.prepared import data_end
 
 AS_OF = pd.Timestamp("2024-04-01")
 

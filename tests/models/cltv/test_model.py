@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from features._checks import MissingColumnsError
+from features.contract import value_column
 from features.customers import build_customer_features
-from models.cltv.model import CLTVConfig, CLTVModel, conformal_shift, value_column
+from models.cltv.model import CLTVConfig, CLTVModel, conformal_shift
 from models.cltv.rows import (
     CutoffPlan,
     feature_columns,

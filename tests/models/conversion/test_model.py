@@ -12,7 +12,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from models.conversion.calibration import CalibrationMethod
 from models.conversion.model import EXPECTED_FAILED_CHECKS, LeadConversionModel
-from pipelines.conversion_store import load_conversion_model, save_conversion_model
+from models.conversion.store import load_conversion_model, save_conversion_model
 
 
 @parametrize_with_checks(

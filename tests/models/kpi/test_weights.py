@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
-from features.contract import Dataset
+from features.contract import Dataset, data_end
 from features.kpis import KPI_NAMES, build_kpi_panel
 from models.kpi.evidence import NO_EVIDENCE, WeightEvidence, weigh_evidence, weight_intervals
 from models.kpi.outcome import build_outcome, channel_value_curves, customer_value, forward_outcome
@@ -16,7 +16,6 @@ from models.kpi.weights import (
     shuffled_group_folds,
 )
 from models.simulation.generator import simulate_world
-from pipelines.prepared import data_end
 
 WEIGHT_COLUMNS = ["kpi", "weight", "weight_low", "weight_high", "direction", "rationale"]
 FAST = {"n_null_repeats": 10, "n_bootstrap": 30, "n_bootstrap_null_repeats": 3}

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.explain.plots import new_figure, png_bytes
+from models.figures import new_figure, png_bytes
 from models.report.data import (
     find_run_id,
     parse_reason,

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from scipy.optimize import approx_fprime
 
+from models.metrics import r_squared
 from models.response.curves import geometric_adstock, hill, hill_derivative
 from models.response.model import (
     ChannelCurve,
@@ -25,7 +26,6 @@ from models.response.uncertainty import (
     block_resample,
     curves_from_dict,
     curves_to_dict,
-    r_squared,
 )
 
 

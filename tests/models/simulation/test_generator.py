@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from models.simulation.export import write_world
 from models.simulation.generator import end_of_data, simulate_world
 from models.simulation.truth import plan_values
-from pipelines.simulate import write_world
 
 
 @pytest.fixture(scope="module")

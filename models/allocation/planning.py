@@ -1,11 +1,13 @@
-"""Load the fitted artefacts a budget plan needs and make plans: shared by the stage and the CLI."""
+"""A plan on fitted artefacts: the inputs a plan needs and one call that makes it.
+
+Shared by the ``allocate`` stage, ``channelwise allocate`` and the notebooks; reading the
+artefacts from disk is :func:`pipelines.inputs.load_planning_inputs`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from models.allocation.optimizer import AllocationResult
@@ -16,16 +18,9 @@ from models.allocation.plan import (
     optimise,
     plan_table,
     probability_plan_beats,
-    value_per_unit,
 )
-from models.allocation.value_draws import value_per_unit_draws
-from models.io import read_json
 from models.response.model import FloatArray
-from models.response.uncertainty import CurveSet, curves_from_dict
-
-
-class MissingArtefactError(FileNotFoundError):
-    """A fitted artefact the plan needs is absent: run the pipeline first."""
+from models.response.uncertainty import CurveSet
 
 
 @dataclass(frozen=True)
@@ -53,31 +48,6 @@ class Plan:
     bounds: Bounds
     p_beats_current: float
     current_value: float
-
-
-def _read(path: Path, what: str) -> Path:
-    if not path.exists():
-        raise MissingArtefactError(f"{what} not found at {path}; run `dvc repro` first")
-    return path
-
-
-def load_planning_inputs(models_dir: Path, predictions_dir: Path, seed: int = 0) -> PlanningInputs:
-    """Read curves.json, channel CLTV and channel P(convert); `seed` seeds the value draws."""
-    payload = read_json(_read(models_dir / "response" / "curves.json", "response curves"))
-    curves = curves_from_dict(payload)
-    channels = sorted(c.channel for c in curves.curves if c.paid)
-    cltv = pd.read_csv(_read(predictions_dir / "channel_cltv.csv", "channel CLTV"))
-    conversion_path = predictions_dir / "channel_conversion.csv"
-    conversion = pd.read_csv(conversion_path) if conversion_path.exists() else None
-    return PlanningInputs(
-        curves=curves,
-        channels=channels,
-        current=np.array([payload["current_weekly_spend"][c] for c in channels], dtype=float),
-        history_cap=np.array([payload["history_cap"][c] for c in channels], dtype=float),
-        value_per_unit=value_per_unit(channels, curves.response_unit, cltv, conversion),
-        value_draws=value_per_unit_draws(channels, curves.response_unit, cltv, conversion,
-                                         len(curves.bootstrap), seed),
-    )
 
 
 def make_plan(

@@ -1,43 +1,17 @@
-"""Typed params of stage ``explain`` and the models it explains, read from the stage outputs."""
+"""Read the saved models the ``explain`` stage explains, with the rows each is explained on."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+import lightgbm as lgb
 import pandas as pd
 
 from models.explain.rows import ModelRows, cltv_rows, lead_rows, new_customer_rows
 from models.io import load_booster
-from pipelines.params import ParamsError
-from pipelines.prepared import read_prepared
-
-if TYPE_CHECKING:
-    import lightgbm as lgb
-
-
-@dataclass(frozen=True)
-class ExplainParams:
-    """Params of stage ``explain``: rows explained, rows plotted and features shown."""
-
-    max_rows: int
-    plot_rows: int
-    top_features: int
-    dependence_features: int
-
-    @classmethod
-    def parse(cls, section: dict[str, Any]) -> ExplainParams:
-        """Validate the ``explain`` section: positive integers."""
-        values = {}
-        for key in ("max_rows", "plot_rows", "top_features", "dependence_features"):
-            try:
-                values[key] = int(section[key])
-            except (KeyError, TypeError, ValueError) as err:
-                raise ParamsError(f"params.yaml: explain.{key} must be an integer") from err
-            if values[key] < 1:
-                raise ParamsError(f"params.yaml: explain.{key} must be at least 1")
-        return cls(**values)
+from pipelines import outputs
+from pipelines.inputs import read_prepared
+from pipelines.params import Paths
 
 
 @dataclass(frozen=True)
@@ -49,9 +23,7 @@ class ModelToExplain:
     rows: ModelRows
 
 
-def models_to_explain(
-    models_dir: Path, prepared_dir: Path, features_dir: Path
-) -> tuple[list[ModelToExplain], dict[str, str]]:
+def models_to_explain(paths: Paths) -> tuple[list[ModelToExplain], dict[str, str]]:
     """Load the CLTV, new-customer CLTV and conversion models that exist, with their rows.
 
     Returns
@@ -59,10 +31,10 @@ def models_to_explain(
     tuple of (list of ModelToExplain, dict of str to str)
         The models to explain, and the reason each missing one is skipped.
     """
-    data = read_prepared(prepared_dir)
+    data = read_prepared(paths.prepared)
     found: list[ModelToExplain] = []
     skipped: dict[str, str] = {}
-    cltv = models_dir / "cltv"
+    cltv = outputs.CLTV_MODEL_DIR.path(paths)
     for name, file, build in (("cltv", "model.txt", cltv_rows),
                               ("cltv_new_customer", "new_customer.txt", new_customer_rows)):
         if not (cltv / file).is_file():
@@ -70,8 +42,8 @@ def models_to_explain(
             continue
         booster, meta = load_booster(cltv / file)
         found.append(ModelToExplain(name, booster, build(data.customers, data.orders, meta)))
-    conversion = models_dir / "conversion" / "model.txt"
-    leads = features_dir / "leads.parquet"
+    conversion = outputs.CONVERSION_MODEL_DIR.path(paths) / "model.txt"
+    leads = outputs.LEAD_FEATURES.path(paths)
     if conversion.is_file() and leads.is_file():
         booster, state = load_booster(conversion)
         found.append(ModelToExplain("conversion", booster,

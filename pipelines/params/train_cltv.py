@@ -7,9 +7,9 @@ from typing import Any
 
 from models.cltv.channel import ChannelSettings
 from models.cltv.model import CLTVConfig, Objective
-from pipelines.params import ParamsError
+from pipelines.params import choice, integer, interval, known_keys, number
 
-_SECTION = "train_cltv"
+SECTION = "train_cltv"
 _INTEGERS = {  # key: (lowest, highest)
     "horizon_days": (7, 3650),
     "step_days": (1, 3650),
@@ -37,29 +37,6 @@ class TrainCLTVParams:
     cac_weeks: int
 
 
-def _bounded(section: dict[str, Any], key: str, kind: type, low: float, high: float) -> Any:
-    try:
-        value = kind(section[key])
-    except KeyError as err:
-        raise ParamsError(f"params.yaml: {_SECTION}.{key} is missing") from err
-    except (TypeError, ValueError) as err:
-        raise ParamsError(f"params.yaml: {_SECTION}.{key} must be a {kind.__name__}") from err
-    if isinstance(section[key], bool) or not low <= value <= high:
-        raise ParamsError(f"params.yaml: {_SECTION}.{key}={section[key]!r} must be in "
-                          f"[{low}, {high}]")
-    return value
-
-
-def _quantiles(value: object) -> tuple[float, float]:
-    try:
-        low, high = (float(q) for q in value)  # type: ignore[attr-defined]
-    except (TypeError, ValueError) as err:
-        raise ParamsError(f"params.yaml: {_SECTION}.quantiles must be two numbers") from err
-    if not 0.0 < low < high < 1.0:
-        raise ParamsError(f"params.yaml: {_SECTION}.quantiles must satisfy 0 < low < high < 1")
-    return low, high
-
-
 def parse_train_cltv(section: dict[str, Any], seed: int) -> TrainCLTVParams:
     """Validate the ``train_cltv`` section of params.yaml.
 
@@ -80,17 +57,13 @@ def parse_train_cltv(section: dict[str, Any], seed: int) -> TrainCLTVParams:
     ParamsError
         Naming the key that is missing, unknown or out of range.
     """
-    unknown = sorted(set(section) - set(_INTEGERS) - set(_FLOATS) - _OTHER)
-    if unknown:
-        raise ParamsError(f"params.yaml: {_SECTION} has unknown key(s): {', '.join(unknown)}")
-    ints = {key: _bounded(section, key, int, *bounds) for key, bounds in _INTEGERS.items()}
-    floats = {key: _bounded(section, key, float, *bounds) for key, bounds in _FLOATS.items()}
-    try:
-        objective = Objective(str(section.get("objective")))
-    except ValueError as err:
-        choices = ", ".join(o.value for o in Objective)
-        raise ParamsError(f"params.yaml: {_SECTION}.objective must be one of {choices}") from err
-    quantiles = _quantiles(section.get("quantiles"))
+    known_keys(section, SECTION, set(_INTEGERS) | set(_FLOATS) | _OTHER)
+    ints: dict[str, Any] = {key: integer(section, key, SECTION, *bounds)
+                           for key, bounds in _INTEGERS.items()}
+    floats: dict[str, Any] = {key: number(section, key, SECTION, *bounds)
+                             for key, bounds in _FLOATS.items()}
+    objective = choice(section, "objective", SECTION, Objective)
+    quantiles = interval(section, "quantiles", SECTION)
     recent_days, cac_weeks = ints.pop("recent_days"), ints.pop("cac_weeks")
     model = CLTVConfig(objective=objective, quantiles=quantiles, random_state=seed,
                        **ints, **floats)

@@ -1,0 +1,22 @@
+"""Write a simulated world as an input directory: the four tables and ``truth.json``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from models.io import write_json, write_table
+from models.simulation.generator import simulate_world
+from models.simulation.world import Scale
+
+
+def write_world(
+    out: str | Path, seed: int, scale: Scale | str, fmt: str = "csv", vary: bool = False
+) -> dict[str, int]:
+    """Simulate and write the four tables and ``truth.json``; return rows per table."""
+    world = simulate_world(seed, scale, vary=vary)
+    tables = {"customers": world.customers, "orders": world.orders,
+              "spend": world.spend, "leads": world.leads}
+    for name, frame in tables.items():
+        write_table(out, name, frame, fmt)
+    write_json(Path(out) / "truth.json", world.truth)
+    return {name: len(frame) for name, frame in tables.items()}

@@ -1,0 +1,63 @@
+"""Typed params of stage ``kpi_weights``, validated at the edge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from features.kpis import KpiWindows
+from models.kpi.profiles import Profile
+from models.kpi.scorecard import TargetRule
+from models.kpi.weights import BoosterSettings
+from pipelines.params import choice, integer, number
+
+SECTION = "kpi_weights"
+
+
+@dataclass(frozen=True)
+class KpiWeightsParams:
+    """Params of stage ``kpi_weights``: KPI windows, outcome, weight model, profile, targets."""
+
+    profile: Profile
+    windows: KpiWindows
+    horizon_days: int
+    horizon_months: int
+    booster: BoosterSettings
+    model: dict[str, Any]
+    targets: TargetRule
+
+
+def parse_kpi_weights(section: dict[str, Any], seed: int) -> KpiWeightsParams:
+    """Validate the ``kpi_weights`` section."""
+    profile = choice({"profile": "balanced"} | section, "profile", SECTION, Profile)
+
+    def num(key: str, low: float, high: float) -> float:
+        return number(section, key, SECTION, low, high)
+
+    def whole(key: str, low: int, high: int) -> int:
+        return integer(section, key, SECTION, low, high)
+
+    windows = KpiWindows(conversion_days=whole("conversion_window_days", 1, 365),
+                         value_days=whole("value_window_days", 1, 365),
+                         cohort_days=whole("cohort_days", 1, 365),
+                         retention_days=whole("retention_days", 1, 365))
+    booster = BoosterSettings(
+        n_estimators=whole("n_estimators", 1, 5000),
+        learning_rate=num("learning_rate", 1e-4, 1),
+        num_leaves=whole("num_leaves", 2, 256), max_depth=whole("max_depth", -1, 32),
+        min_child_samples=whole("min_child_samples", 1, 10_000),
+        reg_lambda=num("reg_lambda", 0, 1e6), subsample=num("subsample", 0.05, 1),
+        colsample_bytree=num("colsample_bytree", 0.05, 1), n_jobs=whole("n_jobs", 1, 64))
+    model = {"n_splits": whole("n_splits", 2, 50),
+             "n_null_repeats": whole("n_null_repeats", 1, 1000),
+             "n_cv_repeats": whole("n_cv_repeats", 1, 100),
+             "n_bootstrap": whole("n_bootstrap", 10, 10_000),
+             "n_bootstrap_null_repeats": whole("n_bootstrap_null_repeats", 1, 100),
+             "interval": num("interval", 0.5, 0.99), "random_state": seed}
+    targets = TargetRule(stretch=num("target_stretch", 0, 1),
+                         peer_quantile=num("target_peer_quantile", 0.5, 1),
+                         recent_months=whole("target_recent_months", 1, 24))
+    return KpiWeightsParams(profile=profile, windows=windows,
+                            horizon_days=whole("horizon_days", 30, 3650),
+                            horizon_months=whole("horizon_months", 1, 24), booster=booster,
+                            model=model, targets=targets)
