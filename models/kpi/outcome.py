@@ -204,9 +204,9 @@ def team_outcome(
     Returns
     -------
     pd.DataFrame
-        ``team``, ``month``, ``outcome``, ``value_ahead``, ``spend_ahead`` and
-        ``predicted_share`` (the share of ``value_ahead`` not yet realised, i.e. from
-        a model or a value curve).
+        ``team``, ``month``, ``outcome``, ``value_ahead``, ``spend_ahead``,
+        ``customers_ahead`` (customers acquired in the window) and ``predicted_share``
+        (the share of ``value_ahead`` not yet realised, i.e. from a model or a value curve).
     """
     require_columns(values, ("customer_id", "value", "realised"), "values")
     ids = data_customers["customer_id"].astype("str")
@@ -218,9 +218,10 @@ def team_outcome(
     grouped = frame.assign(estimated=frame["value"] - frame["realised"]).groupby(["team", "month"])
     value = grouped["value"].sum().reindex(spend.index, fill_value=0.0)
     guessed = grouped["estimated"].sum().reindex(spend.index, fill_value=0.0)
+    acquired = grouped["value"].size().astype(np.float64).reindex(spend.index, fill_value=0.0)
     ahead = {name: forward_outcome(series, horizon_months) for name, series in
              {"outcome": value - spend, "value_ahead": value, "spend_ahead": spend,
-              "estimated": guessed}.items()}
+              "customers_ahead": acquired, "estimated": guessed}.items()}
     out = pd.DataFrame(ahead).dropna()
     share = (out["estimated"] / out["value_ahead"].where(out["value_ahead"] > 0)).fillna(0.0)
     return out.drop(columns="estimated").assign(predicted_share=share).reset_index()
