@@ -60,6 +60,10 @@ KPI_WEIGHTS_PROFILES = Output("reports", "kpi_weights_profiles.csv")
 TEAM_SCORECARD = Output("reports", "team_scorecard.csv")
 KPI_SHAP_SUMMARY = Output("figures", "kpi_shap_summary.png")
 KPI_WEIGHTS_METRICS = Output("metrics", "kpi_weights.json")
+# monitor
+ALERTS = Output("reports", "alerts.csv")
+KPI_SERIES = Output("reports", "kpi_series.csv")
+MONITOR_METRICS = Output("metrics", "monitor.json")
 # explain and report
 EXPLAIN_SUMMARY = Output("explanations", "summary.json")
 EXPLAIN_FIGURES = Output("figures", "explain")

@@ -48,7 +48,7 @@ class MonitorResult:
     last_week: pd.Timestamp | None
 
     def summary(self) -> dict[str, Any]:
-        """Counts for ``monitor.json``."""
+        """Return the counts written to ``monitor.json``."""
         alerts = self.alerts
         return {"last_week": None if self.last_week is None else self.last_week.date().isoformat(),
                 "series": int(self.bands.groupby(list(SERIES_KEYS)).ngroups),
@@ -142,3 +142,18 @@ def run_monitor(data: Dataset, as_of: pd.Timestamp, config: MonitorConfig,
                        if position < config.drill_limit else "not analysed (drill_limit)")
     alerts = alerts.assign(drivers=drivers)
     return MonitorResult(bands=bands, alerts=alerts, last_week=last_week)
+
+
+def alert_table(alerts: pd.DataFrame) -> pd.DataFrame:
+    """Return the ``alerts.csv`` columns (:data:`OUTPUT_COLUMNS`), weeks as dates, rounded."""
+    out = alerts[list(OUTPUT_COLUMNS)].copy()
+    for column in ("first_week", "last_week"):
+        out[column] = pd.to_datetime(out[column]).dt.strftime("%Y-%m-%d")
+    return out.round({"observed": 4, "expected": 4, "lower": 4, "upper": 4, "severity": 3,
+                      "value_at_risk": 2})
+
+
+def series_table(bands: pd.DataFrame) -> pd.DataFrame:
+    """Return the ``kpi_series.csv`` rows: every series and week with its band, rounded."""
+    out = bands.assign(week=pd.to_datetime(bands["week"]).dt.strftime("%Y-%m-%d"))
+    return out.round({"value": 4, "expected": 4, "lower": 4, "upper": 4, "scale": 4})

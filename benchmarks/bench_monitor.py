@@ -1,0 +1,133 @@
+"""Detection, delay and false alarms of the KPI monitor on simulated worlds with injected drift.
+
+Each drift world gets one change (kind, segment, start week and size drawn from its seed) and
+is monitored as of the end of its data. No-drift worlds measure false alarms over their last
+52 weeks. Seed 1 was inspected while choosing the defaults; the figures come from other seeds.
+Usage: python benchmarks/bench_monitor.py [--seeds 10] [--out benchmarks/results/monitor.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from features.contract import Dataset
+from models.monitoring.drivers import rank_drivers, top_driver
+from models.monitoring.monitor import MonitorConfig, run_monitor
+from models.monitoring.value import observed_values
+from models.simulation.drift import KPI, SEGMENT_TYPE, Drift, DriftKind, start_time
+from models.simulation.generator import end_of_data, simulate_world
+
+TUNING_SEEDS = [1]
+KIND_SEEDS = {"churn": 100, "cycle": 200, "conversion": 300, "none": 400}
+BUDGET_WEEKS = {"churn": 16, "cycle": 8, "conversion": 8}
+SIZES = {"churn": 2.0, "cycle": 1.5, "conversion": 0.5}
+# Channels with at least ~10% of the default world's leads; every team is eligible.
+CHANNELS = ["paid_social", "organic", "paid_search", "display"]
+TEAMS = [f"team_{i:02d}" for i in range(1, 11)]
+FALSE_ALARM_WEEKS = 52
+
+
+def draw_drift(kind: str, seed: int) -> Drift:
+    rng = np.random.default_rng([seed, 99])
+    segment = str(rng.choice(TEAMS if kind == "cycle" else CHANNELS))
+    return Drift(DriftKind(kind), segment, int(rng.integers(110, 131)), SIZES[kind])
+
+
+def monitor(seed: int, drifts: tuple[Drift, ...]) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    world = simulate_world(seed, "default", drifts=drifts)
+    data = Dataset(customers=world.customers, orders=world.orders, spend=world.spend,
+                   leads=world.leads)
+    config = MonitorConfig(report_weeks=60, drill_limit=0)
+    started = time.perf_counter()
+    values = observed_values(data, end_of_data(), config.windows.cycle_horizon_days)
+    result = run_monitor(data, end_of_data(), config, values)
+    return result.alerts, result.bands, time.perf_counter() - started
+
+
+def detection(alerts: pd.DataFrame, bands: pd.DataFrame, drift: Drift) -> dict[str, object]:
+    start = start_time(drift)
+    kpi = KPI[drift.kind]
+    hits = []
+    for _, alert in alerts.loc[(alerts["kpi"] == kpi)
+                               & (alerts["raised_week"] >= start)].iterrows():
+        named = (alert["segment_type"], alert["segment"]) == (SEGMENT_TYPE[drift.kind],
+                                                              drift.segment)
+        if alert["segment_type"] == "total":
+            types = [t for t in bands["segment_type"].unique() if t != "total"]
+            ranked = rank_drivers(bands, kpi, types, alert["first_week"], alert["last_week"], 13)
+            named = top_driver(ranked) == (SEGMENT_TYPE[drift.kind], drift.segment)
+        if named:
+            delay = (alert["raised_week"] + pd.Timedelta(days=7) - start).days / 7.0
+            hits.append((delay, str(alert["segment_type"])))
+    best = min(hits) if hits else None
+    return {"segment": drift.segment, "start_week": start.date().isoformat(),
+            "detected": best is not None, "delay_weeks": best[0] if best else None,
+            "via": best[1] if best else None,
+            "within_budget": bool(best and best[0] <= BUDGET_WEEKS[str(drift.kind)])}
+
+
+def false_alarms(alerts: pd.DataFrame) -> float:
+    since = end_of_data() - pd.Timedelta(weeks=FALSE_ALARM_WEEKS)
+    kept = alerts.loc[alerts["segment_type"].isin(["total", "channel"])
+                      & (alerts["raised_week"] >= since)]
+    return len(kept) * 26.0 / FALSE_ALARM_WEEKS
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--out", default="benchmarks/results/monitor.json")
+    args = parser.parse_args()
+    cases: dict[str, list[dict[str, object]]] = {}
+    for kind, base in KIND_SEEDS.items():
+        cases[kind] = []
+        for seed in range(base + 1, base + 1 + args.seeds):
+            drift = None if kind == "none" else draw_drift(kind, seed)
+            alerts, bands, seconds = monitor(seed, () if drift is None else (drift,))
+            row: dict[str, object] = {"seed": seed, "monitor_seconds": round(seconds, 2)}
+            if drift is None:
+                row["false_alarms_per_26_weeks"] = false_alarms(alerts)
+            else:
+                row |= detection(alerts, bands, drift)
+            cases[kind].append(row)
+            print(kind, row, flush=True)
+    summary: dict[str, object] = {}
+    for kind in BUDGET_WEEKS:
+        rows = cases[kind]
+        delays = [r["delay_weeks"] for r in rows if r["within_budget"]]
+        summary[kind] = {"cases": len(rows), "size": SIZES[kind],
+                         "budget_weeks": BUDGET_WEEKS[kind],
+                         "detected_within_budget": float(np.mean([r["within_budget"]
+                                                                  for r in rows])),
+                         "detected_at_all": float(np.mean([r["detected"] for r in rows])),
+                         "median_delay_weeks": float(np.median(delays)) if delays else None}
+    all_rows = [r for kind in BUDGET_WEEKS for r in cases[kind]]
+    summary["all_drifts_within_budget"] = float(np.mean([r["within_budget"] for r in all_rows]))
+    fa = [float(r["false_alarms_per_26_weeks"]) for r in cases["none"]]  # type: ignore[arg-type]
+    summary["false_alarms_per_26_weeks_mean"] = float(np.mean(fa))
+    default_world = time.perf_counter()
+    _, _, seconds = monitor(42, ())
+    summary["run_monitor_seconds_default_world"] = round(seconds, 2)
+    summary["bench_wall_seconds_default_world_incl_simulation"] = round(
+        time.perf_counter() - default_world, 2)
+    out = {"summary": summary, "cases": cases, "tuning_seeds": TUNING_SEEDS,
+           "held_out_seeds": {k: [b + 1, b + args.seeds] for k, b in KIND_SEEDS.items()},
+           "config": {"sizes": SIZES, "channels": CHANNELS, "teams": TEAMS,
+                      "start_week_index": [110, 130], "false_alarm_window_weeks":
+                      FALSE_ALARM_WEEKS, "monitor": "MonitorConfig() defaults"},
+           "machine": {"python": platform.python_version(), "cpus": os.cpu_count()}}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
+    print(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()

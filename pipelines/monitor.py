@@ -1,0 +1,38 @@
+"""Stage ``monitor``: weekly KPI series, their bands and the recent alerts with their drivers."""
+
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+
+from features.contract import data_end
+from models.io import write_csv, write_json
+from models.monitoring.monitor import alert_table, run_monitor, series_table
+from pipelines import outputs
+from pipelines.inputs import read_prepared
+from pipelines.inputs.monitor import channel_values
+from pipelines.params import load_params
+from pipelines.params.monitor import parse_monitor
+
+
+def main() -> None:
+    """Run the stage with params.yaml; CLTV and P(convert) outputs are used when present."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--params", default="params.yaml")
+    params = load_params(parser.parse_args().params)
+    config, paths = parse_monitor(params.section("monitor"), params.seed).config, params.paths
+    data = read_prepared(paths.prepared)
+    as_of = params.cutoff if params.cutoff is not None else data_end(data)
+    values = channel_values(data, pd.Timestamp(as_of), config.windows.cycle_horizon_days,
+                            outputs.CHANNEL_CLTV.path(paths),
+                            outputs.CHANNEL_CONVERSION.path(paths))
+    result = run_monitor(data, pd.Timestamp(as_of), config, values)
+    write_csv(outputs.ALERTS.path(paths), alert_table(result.alerts))
+    write_csv(outputs.KPI_SERIES.path(paths), series_table(result.bands))
+    write_json(outputs.MONITOR_METRICS.path(paths),
+               result.summary() | {"as_of": pd.Timestamp(as_of).date().isoformat()})
+
+
+if __name__ == "__main__":
+    main()

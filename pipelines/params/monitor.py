@@ -1,0 +1,46 @@
+"""Typed params of stage ``monitor``: KPI windows, bands, persistence and the report window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from features.kpi_series import SeriesWindows
+from models.monitoring.alerts import AlertRule
+from models.monitoring.bands import BandConfig
+from models.monitoring.monitor import MonitorConfig
+from pipelines.params import integer, number
+
+SECTION = "monitor"
+
+
+@dataclass(frozen=True)
+class MonitorParams:
+    """Params of stage ``monitor``: the run's configuration (it draws nothing at random)."""
+
+    config: MonitorConfig
+
+
+def _int(section: dict[str, Any], key: str, high: int = 3650) -> int:
+    return integer(section, key, SECTION, 1, high)
+
+
+def parse_monitor(section: dict[str, Any], seed: int) -> MonitorParams:
+    """Validate the ``monitor`` section; ``seed`` is accepted for symmetry and unused."""
+    del seed  # every step is deterministic
+    windows = SeriesWindows(
+        rate_days=_int(section, "rate_days"), rate_weeks=_int(section, "rate_weeks", 104),
+        cycle_horizon_days=_int(section, "cycle_horizon_days"),
+        cycle_weeks=_int(section, "cycle_weeks", 104),
+        active_days=_int(section, "active_days"),
+        lapse_gaps=number(section, "lapse_gaps", SECTION, 1.0, 100.0))
+    bands = BandConfig(
+        interval_level=number(section, "interval_level", SECTION, 0.5, 0.9999),
+        level_weeks=_int(section, "level_weeks", 104), guard_weeks=_int(section, "guard_weeks", 52),
+        calibration_weeks=_int(section, "calibration_weeks", 156))
+    rule = AlertRule(persistence_weeks=_int(section, "persistence_weeks", 52),
+                     merge_weeks=_int(section, "merge_weeks", 52))
+    return MonitorParams(MonitorConfig(
+        windows=windows, bands=bands, rule=rule, report_weeks=_int(section, "report_weeks", 520),
+        top_drivers=_int(section, "top_drivers", 20),
+        drill_limit=integer(section, "drill_limit", SECTION, 0, 1000)))
