@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from features._checks import require_columns, to_category_ready
+from features._checks import DAY_SECONDS, require_columns, to_category_ready
 from features.team_form import DEFAULT_WINDOWS, team_form
 
 LEAD_COLUMNS = ("lead_id", "created_at", "channel")
@@ -84,7 +84,7 @@ def build_lead_features(
     columns |= {
         "created_dow": created.dt.dayofweek.astype("int64"),
         "created_month": created.dt.month.astype("int64"),
-        "lead_age_days": (cutoff - created).dt.total_seconds() / 86_400.0,
+        "lead_age_days": (cutoff - created).dt.total_seconds() / DAY_SECONDS,
     }
     if "touches" in kept.columns:
         columns["touches"] = kept["touches"].copy()

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from features._checks import require_columns
+from features._checks import DAY_NS, require_columns
 
 DEFAULT_WINDOWS: tuple[int, ...] = (30, 90)
 DEFAULT_PRIOR = 10.0
@@ -83,7 +83,7 @@ def team_form(
                for rows in groups.values()]  # each team's sorted conversions and creations
     columns: dict[str, np.ndarray] = {}
     for window in windows:
-        width = int(window) * 86_400 * 10**9
+        width = int(window) * DAY_NS
         team_won = np.zeros(len(leads))
         team_leads = np.zeros(len(leads))
         for rows, conversions, creations in by_team:

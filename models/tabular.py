@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from features._checks import DAY_NS
+
 _BOOL_TEXT = {"true": 1.0, "false": 0.0, "1": 1.0, "0": 0.0}
 
 
@@ -175,7 +177,7 @@ def _days(column: pd.Series, name: str) -> np.ndarray:
     parsed = pd.to_datetime(column, errors="coerce")
     _raise_on_unparsed(column, parsed, name, "a datetime")
     stamps = parsed.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(np.float64)
-    return np.where(parsed.isna().to_numpy(), np.nan, stamps / 86_400e9)
+    return np.where(parsed.isna().to_numpy(), np.nan, stamps / DAY_NS)
 
 
 def _raise_on_unparsed(column: pd.Series, parsed: pd.Series, name: str, expected: str) -> None:

@@ -18,7 +18,7 @@ from scipy.stats import norm
 
 from features._checks import DAY_NS, datetime_ns
 from features.customers import build_customer_features
-from models.cltv.model import CLTVConfig, booster_params, encode, orders_before, train_booster
+from models.cltv.model import CLTVConfig, booster_params, encode, fit_encoded, orders_before
 from models.cltv.rows import DAYS_PER_UNIT, feature_columns, fit_btyd
 from models.tabular import learn_schema
 
@@ -158,7 +158,7 @@ class NewCustomerModel:
 
         target = scaled_target(rows, curve, config.horizon_days)
         self.schema_ = learn_schema(rows[feature_columns(rows, NOT_FEATURES)])
-        self.booster_ = train_booster(encode(rows, self.schema_), target, self.schema_,
+        self.booster_ = fit_encoded(encode(rows, self.schema_), target, self.schema_,
                                       booster_params(config), config.n_estimators)
         spread = pd.Series(target).groupby(rows["acquisition_channel"].to_numpy())
         self.channel_spread_ = {

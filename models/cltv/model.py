@@ -16,6 +16,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from models.boosting import lightgbm_params, train_booster
 from models.cltv.rows import (
     CutoffPlan,
     feature_columns,
@@ -94,24 +95,19 @@ class CLTVConfig:
 
 def booster_params(config: CLTVConfig, alpha: float | None = None) -> dict[str, Any]:
     """LightGBM parameters: the configured objective, or the quantile loss at ``alpha``."""
-    params: dict[str, Any] = {
-        "learning_rate": config.learning_rate,
-        "num_leaves": config.num_leaves,
-        "min_child_samples": config.min_child_samples,
-        # No row or column bagging: with heavy-tailed value, trees that miss the few largest
-        # customers swing the total by several percent from seed to seed.
-        "seed": config.random_state,
-        "num_threads": config.n_jobs,
-        "deterministic": True,
-        "force_row_wise": True,
-        "verbose": -1,
-    }
+    # No row or column bagging: with heavy-tailed value, trees that miss the few largest
+    # customers swing the total by several percent from seed to seed.
+    extra: dict[str, Any] = {}
     if alpha is not None:
-        return params | {"objective": "quantile", "alpha": alpha}
-    if config.objective is Objective.TWEEDIE:
-        return params | {"objective": "tweedie",
-                         "tweedie_variance_power": config.tweedie_variance_power}
-    return params | {"objective": "poisson"}
+        objective, extra = "quantile", {"alpha": alpha}
+    elif config.objective is Objective.TWEEDIE:
+        objective, extra = "tweedie", {"tweedie_variance_power": config.tweedie_variance_power}
+    else:
+        objective = "poisson"
+    return lightgbm_params(objective, learning_rate=config.learning_rate,
+                           num_leaves=config.num_leaves,
+                           min_child_samples=config.min_child_samples,
+                           seed=config.random_state, n_jobs=config.n_jobs, **extra)
 
 
 def orders_before(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -154,14 +150,13 @@ def encode(frame: pd.DataFrame, schema: TabularSchema) -> pd.DataFrame:
     return pd.DataFrame(encode_frame(frame[columns], schema), columns=columns, index=frame.index)
 
 
-def train_booster(
+def fit_encoded(
     features: pd.DataFrame, target: np.ndarray, schema: TabularSchema, params: dict[str, Any],
     n_estimators: int,
 ) -> lgb.Booster:
-    """Train one LightGBM model on encoded features, categories declared as such."""
+    """Train one booster on encoded features, the schema's categories declared as such."""
     categorical = [schema.columns[i] for i in schema.categorical_indices]
-    dataset = lgb.Dataset(features, label=target, categorical_feature=categorical or "auto")
-    return lgb.train(params, dataset, num_boost_round=n_estimators)
+    return train_booster(features, target, params, n_estimators, categorical)
 
 
 def conformal_shift(
@@ -256,7 +251,7 @@ class CLTVModel:
         target = rows["target"].to_numpy(dtype=np.float64)
         if progress is not None:
             progress(f"training LightGBM on {len(rows):,} rows")
-        self.booster_ = train_booster(
+        self.booster_ = fit_encoded(
             features, target, self.schema_, booster_params(config), config.n_estimators
         )
         self._fit_intervals(features, target, rows["cutoff"].to_numpy(), progress)
@@ -284,7 +279,7 @@ class CLTVModel:
             progress("training the p10/p90 quantile models")
         lower_q, upper_q = config.quantiles
         boosters = [
-            train_booster(features.iloc[fit_rows], target[fit_rows], self.schema_,
+            fit_encoded(features.iloc[fit_rows], target[fit_rows], self.schema_,
                           booster_params(config, alpha), config.n_estimators)
             for alpha in (lower_q, upper_q)
         ]

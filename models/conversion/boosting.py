@@ -13,6 +13,8 @@ import numpy as np
 from scipy.special import expit
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
+from models.boosting import lightgbm_params, train_booster
+
 LEAF_CANDIDATES = (2, 8, 32)
 FALLBACK_LEAVES = 8
 FALLBACK_ROUNDS = 100
@@ -66,20 +68,11 @@ def booster_params(
     num_leaves: int, min_child_samples: int, settings: BoostingSettings, seed: int
 ) -> dict[str, Any]:
     """LightGBM params for a deterministic binary log-loss booster."""
-    return {
-        "objective": "binary",
-        "learning_rate": settings.learning_rate,
-        "num_leaves": num_leaves,
-        "min_data_in_leaf": min_child_samples,
-        "min_data_per_group": min_child_samples,
-        "lambda_l2": settings.reg_lambda,
-        "seed": seed,
-        "deterministic": True,
-        "force_col_wise": True,
-        "feature_pre_filter": False,
-        "num_threads": thread_count(settings.n_jobs),
-        "verbosity": -1,
-    }
+    return lightgbm_params(
+        "binary", learning_rate=settings.learning_rate, num_leaves=num_leaves,
+        min_child_samples=min_child_samples, seed=seed, n_jobs=thread_count(settings.n_jobs),
+        layout="col", min_data_per_group=min_child_samples, lambda_l2=settings.reg_lambda,
+        feature_pre_filter=False)
 
 
 def holdout_split(
@@ -165,8 +158,9 @@ def select_booster(
         return Selection(params, min(FALLBACK_ROUNDS, settings.max_rounds), None,
                          empty.astype(np.int64), empty)
     fit_rows, holdout_rows = split
-    fit_set = _dataset(matrix[fit_rows], target[fit_rows], categorical,
-                       thread_count(settings.n_jobs))
+    fit_set = lgb.Dataset(matrix[fit_rows], target[fit_rows], categorical_feature=categorical,
+                          params=binary_dataset_params(thread_count(settings.n_jobs)),
+                          free_raw_data=False)
     holdout_set = lgb.Dataset(matrix[holdout_rows], target[holdout_rows], reference=fit_set)
     fits: list[tuple[np.ndarray, Selection]] = []
     for leaves in candidates:
@@ -215,18 +209,6 @@ def simplest_within_one_se(losses: list[np.ndarray]) -> int:
     return best
 
 
-def train_booster(
-    matrix: np.ndarray,
-    target: np.ndarray,
-    categorical: list[int],
-    params: dict[str, Any],
-    rounds: int,
-) -> lgb.Booster:
-    """Train one booster for a fixed number of rounds."""
-    dataset = _dataset(matrix, target, categorical, int(params["num_threads"]))
-    return lgb.train(params, dataset, rounds)
-
-
 def out_of_fold_scores(
     matrix: np.ndarray,
     target: np.ndarray,
@@ -264,14 +246,12 @@ def out_of_fold_scores(
     scores = np.empty(target.size, dtype=np.float64)
     folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     for fit_rows, held_rows in folds.split(matrix, target):
-        booster = train_booster(matrix[fit_rows], target[fit_rows], categorical, params, rounds)
+        booster = train_booster(matrix[fit_rows], target[fit_rows], params, rounds, categorical,
+                                binary_dataset_params(int(params["num_threads"])))
         scores[held_rows] = booster.predict(matrix[held_rows], raw_score=True)
     return scores
 
 
-def _dataset(
-    matrix: np.ndarray, target: np.ndarray, categorical: list[int], threads: int
-) -> lgb.Dataset:
-    params = {"feature_pre_filter": False, "verbosity": -1, "num_threads": threads}
-    return lgb.Dataset(matrix, target, categorical_feature=categorical, params=params,
-                       free_raw_data=False)
+def binary_dataset_params(threads: int) -> dict[str, Any]:
+    """Return the Dataset parameters of the binary boosters: no feature pre-filter."""
+    return {"feature_pre_filter": False, "verbosity": -1, "num_threads": threads}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features._checks import require_columns
+from features._checks import DAY_SECONDS, require_columns
 
 FUNNEL_LEVELS = ("channel", "team")
 WILSON_Z = 1.959963984540054  # 95%
@@ -27,7 +27,7 @@ def _funnel_flags(closed: pd.DataFrame, cutoff: pd.Timestamp, window: pd.Timedel
     won = _reached(closed, "converted_at", cutoff, window)
     days = pd.Series(np.nan, index=closed.index)
     if "converted_at" in closed.columns:
-        days = (closed["converted_at"] - closed["created_at"]).dt.total_seconds() / 86_400.0
+        days = (closed["converted_at"] - closed["created_at"]).dt.total_seconds() / DAY_SECONDS
     return pd.DataFrame({"mql": mql, "sql_of_mql": sql * mql, "sql": sql,
                          "won_of_sql": won * sql, "days": days.where(won == 1)})
 

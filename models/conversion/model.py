@@ -17,12 +17,13 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from models.boosting import train_booster
 from models.conversion.boosting import (
     BoostingSettings,
     Selection,
+    binary_dataset_params,
     out_of_fold_scores,
     select_booster,
-    train_booster,
 )
 from models.conversion.calibration import (
     CalibrationMethod,
@@ -174,7 +175,8 @@ class LeadConversionModel(ClassifierMixin, BaseEstimator):
         large = booster is not None and target.size >= LARGE_DATA_ROWS
         if booster is None or not large:
             booster = train_booster(
-                matrix, target, categorical, selection.params, selection.rounds)
+                matrix, target, selection.params, selection.rounds, categorical,
+                binary_dataset_params(int(selection.params["num_threads"])))
         self.booster_: lgb.Booster = booster
         if calibration_set is not None:
             return self.calibrate(*calibration_set)
