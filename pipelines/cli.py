@@ -27,6 +27,9 @@ def _register() -> None:
     from pipelines.commands.report import report
 
     app.command("report")(report)
+    from pipelines.commands.monitor import monitor
+
+    app.command("monitor")(monitor)
 
 
 _register()

@@ -1,11 +1,15 @@
-"""Alerts: a KPI series that stays out of its band for ``persistence_weeks`` raises one alert.
+"""Alerts: a two-sided CUSUM of each series' standardised errors raises one alert per change.
 
-Runs on the same side separated by fewer than ``merge_weeks`` in-band weeks belong to the
-same alert, so one change gives one alert, not one per week.
+The error of a week is ``(value - expected) / scale`` from its band. The CUSUM threshold is set
+so that, under no change, a family of series (one segment type) raises a false alarm about
+once per ``false_alarm_weeks`` weeks (Siegmund's approximation, Bonferroni over the family).
+An alert lasts while its CUSUM stays above zero; a new one on the same side within
+``merge_weeks`` extends it.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,72 +19,109 @@ from models.monitoring.bands import SERIES_KEYS
 
 ALERT_COLUMNS = ("kpi", "segment_type", "segment", "first_week", "raised_week", "last_week",
                  "observed", "expected", "lower", "upper", "direction", "severity")
+SIEGMUND_SHIFT = 1.166
 
 
 @dataclass(frozen=True)
 class AlertRule:
-    """Persistence rule.
+    """CUSUM rule.
 
     Attributes
     ----------
-    persistence_weeks : int
-        Consecutive weeks out of band on one side before an alert is raised.
+    allowance : float
+        ``k``: the shift (in robust standard deviations) below which nothing accumulates;
+        half the smallest shift worth detecting quickly.
+    false_alarm_weeks : float
+        Target mean weeks between false alarms within one segment type's series.
     merge_weeks : int
-        A new run on the same side within this many weeks of the last one extends the alert.
+        A new alarm on the same side within this many weeks of the last extends the alert.
     """
 
-    persistence_weeks: int = 3
+    allowance: float = 0.5
+    false_alarm_weeks: float = 104.0
     merge_weeks: int = 4
 
 
-def out_of_band(bands: pd.DataFrame) -> np.ndarray:
-    """+1 above ``upper``, -1 below ``lower``, 0 inside or where there is no band."""
-    value = bands["value"].to_numpy(dtype=np.float64)
-    above = value > bands["upper"].to_numpy(dtype=np.float64)
-    below = value < bands["lower"].to_numpy(dtype=np.float64)
-    return above.astype(np.int64) - below.astype(np.int64)
+def run_length(threshold: float, allowance: float) -> float:
+    """Siegmund's mean weeks to a false alarm of a one-sided CUSUM on N(0, 1) errors."""
+    b = threshold + SIEGMUND_SHIFT
+    two_k = 2.0 * allowance
+    return (math.exp(two_k * b) - two_k * b - 1.0) / (2.0 * allowance**2)
 
 
-def runs(side: np.ndarray) -> list[tuple[int, int, int]]:
-    """(start, stop, sign) of each maximal run of equal non-zero values (stop exclusive)."""
-    change = np.flatnonzero(np.diff(side) != 0) + 1
-    starts = np.concatenate([[0], change])
-    stops = np.concatenate([change, [len(side)]])
-    return [(int(a), int(b), int(side[a])) for a, b in zip(starts, stops, strict=True)
-            if side[a] != 0]
+def cusum_threshold(allowance: float, weeks: float) -> float:
+    """Smallest threshold whose one-sided mean run length reaches ``weeks`` (bisection)."""
+    low, high = 0.0, 1.0
+    while run_length(high, allowance) < weeks:
+        high *= 2.0
+    for _ in range(60):
+        middle = (low + high) / 2.0
+        low, high = (middle, high) if run_length(middle, allowance) < weeks else (low, middle)
+    return high
 
 
-def episodes(side: np.ndarray, rule: AlertRule) -> list[tuple[int, int, int, int]]:
-    """(first, raised, last, sign) of each alert of one series, positions in week order.
+def family_threshold(rule: AlertRule, n_series: int) -> float:
+    """Threshold of one series in a family of ``n_series`` (two sides each)."""
+    return cusum_threshold(rule.allowance, 2.0 * n_series * rule.false_alarm_weeks)
 
-    An episode opens on a run of at least ``persistence_weeks``; later runs on the same side
-    starting within ``merge_weeks`` of its last out-of-band week extend it.
+
+def cusum(errors: np.ndarray, allowance: float) -> tuple[np.ndarray, np.ndarray]:
+    """Upper and lower CUSUM paths; a week without a band (NaN) resets both to zero."""
+    upper, lower = np.zeros(len(errors)), np.zeros(len(errors))
+    up = down = 0.0
+    for t, error in enumerate(errors):  # a recursion over one series' weeks
+        if np.isnan(error):
+            up = down = 0.0
+        else:
+            up, down = max(0.0, up + error - allowance), max(0.0, down - error - allowance)
+        upper[t], lower[t] = up, down
+    return upper, lower
+
+
+def episodes(path: np.ndarray, threshold: float, merge_weeks: int,
+             ) -> list[tuple[int, int, int, float]]:
+    """(first, raised, last, peak) of each alarm of one CUSUM path, positions in week order.
+
+    ``first`` is the week after the path last stood at zero before the alarm (the change's
+    estimated start); the alert lasts while the path stays above zero.
     """
-    found: list[tuple[int, int, int, int]] = []
-    for start, stop, sign in runs(side):
-        if found and found[-1][3] == sign and start - found[-1][2] - 1 < rule.merge_weeks:
-            first, raised, _, _ = found[-1]
-            found[-1] = (first, raised, stop - 1, sign)
-        elif stop - start >= rule.persistence_weeks:
-            found.append((start, start + rule.persistence_weeks - 1, stop - 1, sign))
+    found: list[tuple[int, int, int, float]] = []
+    t = 0
+    while t < len(path):
+        if path[t] <= threshold:
+            t += 1
+            continue
+        zeros = np.flatnonzero(path[:t] == 0.0)
+        first = int(zeros[-1]) + 1 if len(zeros) else 0
+        stop = t
+        while stop + 1 < len(path) and path[stop + 1] > 0.0:
+            stop += 1
+        peak = float(path[t : stop + 1].max())
+        if found and first - found[-1][2] - 1 < merge_weeks:
+            old = found[-1]
+            found[-1] = (old[0], old[1], stop, max(old[3], peak))
+        else:
+            found.append((first, t, stop, peak))
+        t = stop + 1
     return found
 
 
-def series_alerts(bands: pd.DataFrame, rule: AlertRule) -> list[dict[str, object]]:
-    """Alerts of one series' band rows (sorted by week, every week present)."""
-    side = out_of_band(bands)
+def series_alerts(bands: pd.DataFrame, rule: AlertRule,
+                  threshold: float) -> list[dict[str, object]]:
+    """Alerts of one series' band rows (sorted by week)."""
+    errors = ((bands["value"] - bands["expected"]) / bands["scale"]).to_numpy(dtype=np.float64)
     weeks = bands["week"].to_numpy()
+    upper, lower = cusum(errors, rule.allowance)
     out: list[dict[str, object]] = []
-    for first, raised, last, sign in episodes(side, rule):
-        span = bands.iloc[first : last + 1]
-        outside = side[first : last + 1] != 0
-        gap = (span["value"] - span["expected"]).abs() / span["scale"]
-        out.append({
-            "first_week": weeks[first], "raised_week": weeks[raised], "last_week": weeks[last],
-            "observed": float(span["value"].mean()), "expected": float(span["expected"].mean()),
-            "lower": float(span["lower"].mean()), "upper": float(span["upper"].mean()),
-            "direction": "up" if sign > 0 else "down",
-            "severity": float(gap.to_numpy()[outside].mean())})
+    for path, direction in ((upper, "up"), (lower, "down")):
+        for first, raised, last, peak in episodes(path, threshold, rule.merge_weeks):
+            span = bands.iloc[first : last + 1]
+            out.append({
+                "first_week": weeks[first], "raised_week": weeks[raised],
+                "last_week": weeks[last], "observed": float(span["value"].mean()),
+                "expected": float(span["expected"].mean()),
+                "lower": float(span["lower"].mean()), "upper": float(span["upper"].mean()),
+                "direction": direction, "severity": peak / threshold})
     return out
 
 
@@ -93,17 +134,21 @@ def find_alerts(bands: pd.DataFrame, rule: AlertRule) -> pd.DataFrame:
         ``week``, ``kpi``, ``segment_type``, ``segment``, ``value``, ``expected``, ``lower``,
         ``upper``, ``scale`` (see :func:`models.monitoring.bands.build_bands`).
     rule : AlertRule
-        The persistence rule.
+        The CUSUM rule.
 
     Returns
     -------
     pd.DataFrame
-        :data:`ALERT_COLUMNS`, sorted by severity (highest first), then by series.
+        :data:`ALERT_COLUMNS`, sorted by severity (peak CUSUM over its threshold, highest
+        first), then by series.
     """
     rows = []
     ordered = bands.sort_values([*SERIES_KEYS, "week"], kind="stable")
+    sizes = ordered.drop_duplicates(["kpi", "segment_type", "segment"]).groupby(
+        "segment_type").size().to_dict()
     for key, group in ordered.groupby(list(SERIES_KEYS), sort=True):
-        for alert in series_alerts(group, rule):
+        threshold = family_threshold(rule, int(sizes[str(key[1])]))
+        for alert in series_alerts(group, rule, threshold):
             rows.append(dict(zip(SERIES_KEYS, key, strict=True)) | alert)
     frame = pd.DataFrame(rows, columns=list(ALERT_COLUMNS))
     return frame.sort_values(["severity", *SERIES_KEYS, "first_week"],

@@ -1,9 +1,10 @@
 """Injected KPI drifts: a change from a given week in one channel's or one team's truth.
 
-Three kinds, each recorded in ``truth.json``:
-``churn`` multiplies the lapsing hazard of one channel's customers from the week on,
-``cycle`` stretches the conversion cycle of one team's leads created from the week on,
-``conversion`` multiplies the conversion rate of one channel's leads created from the week on.
+Three kinds, each recorded in ``truth.json``; each acts on what happens from the week on,
+open leads and live customers included (a change in how deals close, not in new leads only):
+``churn`` multiplies the lapsing hazard of one channel's customers,
+``cycle`` stretches the time still to go to conversion of one team's leads,
+``conversion`` multiplies the chance that a conversion of one channel's leads still happens.
 """
 
 from __future__ import annotations
@@ -93,11 +94,14 @@ def apply_drift(latent: pd.DataFrame, drift: Drift, teams: TeamEffects,
     :func:`models.simulation.generator.simulate_lead_truth`).
     """
     start = start_time(drift)
-    after = (latent["created_at"] >= start).to_numpy()
+    # Days from creation to the start (0 for leads created after it); cycles ending later change.
+    open_days = ((start - latent["created_at"]).dt.total_seconds() / _DAY_S).clip(lower=0.0)
+    cycle = latent["cycle_days"].to_numpy()
+    after = cycle > open_days.to_numpy()
     if drift.kind is DriftKind.CYCLE:
         hit = after & (latent["team_idx"].to_numpy() == _index(teams.names, drift.segment, "team"))
-        return latent.assign(cycle_days=np.where(hit, latent["cycle_days"] * drift.size,
-                                                 latent["cycle_days"]))
+        stretched = open_days.to_numpy() + (cycle - open_days.to_numpy()) * drift.size
+        return latent.assign(cycle_days=np.where(hit, stretched, cycle))
     channel = _index([spec.name for spec in channels], drift.segment, "channel")
     mine = latent["channel_idx"].to_numpy() == channel
     if drift.kind is DriftKind.CONVERSION:

@@ -38,7 +38,8 @@ def parse_monitor(section: dict[str, Any], seed: int) -> MonitorParams:
         interval_level=number(section, "interval_level", SECTION, 0.5, 0.9999),
         level_weeks=_int(section, "level_weeks", 104), guard_weeks=_int(section, "guard_weeks", 52),
         calibration_weeks=_int(section, "calibration_weeks", 156))
-    rule = AlertRule(persistence_weeks=_int(section, "persistence_weeks", 52),
+    rule = AlertRule(allowance=number(section, "allowance", SECTION, 0.0, 10.0),
+                     false_alarm_weeks=number(section, "false_alarm_weeks", SECTION, 1.0, 1e6),
                      merge_weeks=_int(section, "merge_weeks", 52))
     return MonitorParams(MonitorConfig(
         windows=windows, bands=bands, rule=rule, report_weeks=_int(section, "report_weeks", 520),
