@@ -9,6 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+# The folders of params.yaml ``paths`` as shipped: the CLI's defaults outside a run's params.
+# tests/pipelines/test_outputs.py keeps them equal to params.yaml.
+DEFAULT_FOLDERS = {
+    "simulated": "data/simulated", "prepared": "data/prepared", "features": "data/features",
+    "predictions": "data/predictions", "models": "data/models",
+    "explanations": "data/explanations", "metrics": "metrics", "plots": "metrics/plots",
+    "reports": "reports", "figures": "reports/figures", "runs": "data/runs",
+}
+
 
 @dataclass(frozen=True)
 class Output:
@@ -20,6 +29,11 @@ class Output:
     def path(self, paths: object) -> Path:
         """Return the output's path under ``paths`` (a :class:`pipelines.params.Paths`)."""
         return Path(getattr(paths, self.folder)) / self.name
+
+    @property
+    def default(self) -> Path:
+        """The output's path under the shipped folders: a CLI option's default."""
+        return Path(DEFAULT_FOLDERS[self.folder]) / self.name
 
 
 # prepare
@@ -68,6 +82,7 @@ MONITOR_METRICS = Output("metrics", "monitor.json")
 EXPLAIN_SUMMARY = Output("explanations", "summary.json")
 EXPLAIN_FIGURES = Output("figures", "explain")
 REPORT_PAGE = Output("reports", "index.html")
+WHATIF_ALLOCATION = Output("reports", "budget_allocation_whatif.csv")  # channelwise allocate
 
 
 def run_record(stage: str) -> Output:

@@ -116,12 +116,17 @@ def explain_facts(summary: dict[str, Any], _: Any) -> Facts:
     return facts or [("models", "none")]
 
 
-def run_facts(record: dict[str, Any] | None, fallback: str | None, source: str) -> Facts:
+TRACKED_STAGES = ("train_cltv", "train_conversion", "kpi_weights")  # they log MLflow runs
+
+
+def run_facts(record: dict[str, Any] | None, fallback: str | None, stage: str) -> Facts:
     """Return the MLflow run id and registered model version of a card, or why there are none."""
     record = record or {}
     run_id = record.get("run_id") or fallback
     if not run_id:
-        return [("MLflow run", f"not recorded in {source}")]
+        why = (f"not recorded (no data/runs/{stage}.json)" if stage in TRACKED_STAGES
+               else "none: this stage logs no MLflow run")
+        return [("MLflow run", why)]
     facts = [("MLflow run", str(run_id))]
     if record.get("registered_model"):
         facts.append(("registered model",
@@ -157,7 +162,7 @@ def model_cards_section(inputs: ReportInputs) -> str:
             cards.append(f'<div class="card"><h3>{esc(title)}</h3>'
                          f"{missing_html(title, [source])}</div>")
             continue
-        runs = run_facts(inputs.runs.get(stage), find_run_id(metrics), source)
+        runs = run_facts(inputs.runs.get(stage), find_run_id(metrics), stage)
         cards.append(card_html(title, source, facts(metrics, extra), runs, inputs.params_hash))
     intro = (f"What each model was trained on and how well it did. params.yaml sha256: "
              f"{inputs.params_hash or '—'}.")

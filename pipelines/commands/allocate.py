@@ -9,10 +9,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from pipelines import outputs
+
 if TYPE_CHECKING:
     import pandas as pd
 
-DEFAULT_OUT = Path("reports/budget_allocation_whatif.csv")
+DEFAULT_OUT = outputs.WHATIF_ALLOCATION.default
 
 
 def parse_amounts(items: list[str], flag: str, weeks: int) -> dict[str, float]:

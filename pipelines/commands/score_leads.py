@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from pipelines import outputs
+
 
 def score_leads(
     leads: Annotated[Path, typer.Option("--leads", help="Leads table (.csv or .parquet) with "
@@ -14,11 +16,11 @@ def score_leads(
                                         show_default=False)],
     out: Annotated[Path, typer.Option("--out", help="CSV to write.", show_default=False)],
     model_dir: Annotated[Path, typer.Option(
-        "--model-dir", help="Directory of the trained model (stage train_conversion).")] = Path(
-        "data/models/conversion"),
+        "--model-dir", help="Directory of the trained model (stage train_conversion).")] = (
+        outputs.CONVERSION_MODEL_DIR.default),
     cltv: Annotated[Path, typer.Option(
         "--cltv", help="Channel CLTV CSV (channel, cltv_mean) for expected_value; "
-        "ignored when absent.")] = Path("data/predictions/channel_cltv.csv"),
+        "ignored when absent.")] = outputs.CHANNEL_CLTV.default,
 ) -> None:
     """Score leads: P(convert), expected value and the three main reasons per lead.
 

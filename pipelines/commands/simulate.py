@@ -9,13 +9,14 @@ import typer
 from rich.console import Console
 
 from models.simulation.world import Scale
+from pipelines.outputs import DEFAULT_FOLDERS
 
 console = Console()
 
 
 def simulate(
     out: Annotated[Path, typer.Option("--out", help="Directory to write.")] = Path(
-        "data/simulated"),
+        DEFAULT_FOLDERS["simulated"]),
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 42,
     scale: Annotated[Scale, typer.Option(help="small ~5k leads, default ~100k, large 1M+.")] = (
         Scale.DEFAULT),
