@@ -1,9 +1,10 @@
 """Alerts: a two-sided CUSUM of each series' standardised errors raises one alert per change.
 
-The error of a week is ``(value - expected) / scale`` from its band. The CUSUM threshold is set
+The error of a week is ``(value - expected) / scale`` from its band, divided again by the
+band's autocorrelation ``inflation`` so that sums of errors are calibrated. The threshold is set
 so that, under no change, a family of series (one segment type) raises a false alarm about
 once per ``false_alarm_weeks`` weeks (Siegmund's approximation, Bonferroni over the family).
-An alert lasts while its CUSUM stays above zero; a new one on the same side within
+An alert lasts while its CUSUM stays above the threshold; a new one on the same side within
 ``merge_weeks`` extends it.
 """
 
@@ -83,7 +84,7 @@ def episodes(path: np.ndarray, threshold: float, merge_weeks: int,
     """(first, raised, last, peak) of each alarm of one CUSUM path, positions in week order.
 
     ``first`` is the week after the path last stood at zero before the alarm (the change's
-    estimated start); the alert lasts while the path stays above zero.
+    estimated start); the alert lasts while the path stays above the threshold.
     """
     found: list[tuple[int, int, int, float]] = []
     t = 0
@@ -94,7 +95,7 @@ def episodes(path: np.ndarray, threshold: float, merge_weeks: int,
         zeros = np.flatnonzero(path[:t] == 0.0)
         first = int(zeros[-1]) + 1 if len(zeros) else 0
         stop = t
-        while stop + 1 < len(path) and path[stop + 1] > 0.0:
+        while stop + 1 < len(path) and path[stop + 1] > threshold:
             stop += 1
         peak = float(path[t : stop + 1].max())
         if found and first - found[-1][2] - 1 < merge_weeks:
@@ -109,7 +110,8 @@ def episodes(path: np.ndarray, threshold: float, merge_weeks: int,
 def series_alerts(bands: pd.DataFrame, rule: AlertRule,
                   threshold: float) -> list[dict[str, object]]:
     """Alerts of one series' band rows (sorted by week)."""
-    errors = ((bands["value"] - bands["expected"]) / bands["scale"]).to_numpy(dtype=np.float64)
+    spread = bands["scale"] * bands["inflation"]
+    errors = ((bands["value"] - bands["expected"]) / spread).to_numpy(dtype=np.float64)
     weeks = bands["week"].to_numpy()
     upper, lower = cusum(errors, rule.allowance)
     out: list[dict[str, object]] = []

@@ -16,7 +16,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy.stats import norm
 
 SERIES_KEYS = ("kpi", "segment_type", "segment")
-BAND_COLUMNS = ("week", *SERIES_KEYS, "value", "n", "expected", "lower", "upper", "scale")
+BAND_COLUMNS = ("week", *SERIES_KEYS, "value", "n", "expected", "lower", "upper", "scale",
+                "inflation")
+MAX_AUTOCORRELATION = 0.95
 MAD_TO_SD = 1.4826
 SEASON_WEEKS = 52
 
@@ -37,6 +39,9 @@ class BandConfig:
         Past errors that set the band's width.
     min_errors : int
         Fewest past errors for a band; earlier weeks have none.
+    horizon_weeks : int
+        Span over which sums of errors are calibrated for autocorrelation (the detection
+        delay that matters).
     """
 
     interval_level: float = 0.95
@@ -44,6 +49,7 @@ class BandConfig:
     guard_weeks: int = 4
     calibration_weeks: int = 52
     min_errors: int = 20
+    horizon_weeks: int = 8
 
 
 def trailing_windows(values: np.ndarray, width: int, gap: int) -> np.ndarray:
@@ -90,14 +96,40 @@ def seasonal_term(values: np.ndarray, level: np.ndarray) -> np.ndarray:
     for years in (1, 2):
         lag = years * SEASON_WEEKS
         shifted = np.full(values.shape, np.nan)
-        shifted[:, lag:] = deviation[:, : n_cols - lag]
+        if n_cols > lag:
+            shifted[:, lag:] = deviation[:, : n_cols - lag]
         parts.append(shifted)
     both = np.stack(parts)
     return np.where(np.isnan(both).any(axis=0), np.nan, both.sum(axis=0) / 2.0)
 
 
-def forecast(values: np.ndarray, config: BandConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Forecast each column from earlier columns only; return (expected, robust scale)."""
+def autocorrelation_inflation(errors: np.ndarray, width: int, gap: int, min_count: int,
+                              horizon: int) -> np.ndarray:
+    """Standard-deviation inflation of a ``horizon``-week sum of autocorrelated errors.
+
+    Overlapping windows make a series' errors autocorrelated. With lag-1 autocorrelation
+    ``rho`` (AR(1)), a sum of ``H`` errors varies like ``H * (1 + 2 sum_j (1 - j/H) rho^j)``
+    independent ones; the CUSUM divides each error by the square root of that factor, so
+    sums over about ``horizon`` weeks are calibrated. NaN while too few pairs exist.
+    """
+    lagged = np.full(errors.shape, np.nan)
+    lagged[:, 1:] = errors[:, :-1]
+    pairs = trailing_mean(errors * lagged, width, gap, min_count)
+    squares = trailing_mean(np.where(np.isnan(lagged), np.nan, errors**2), width, gap, min_count)
+    rho = np.clip(np.divide(pairs, squares, out=np.full(errors.shape, np.nan),
+                            where=squares > 0), 0.0, MAX_AUTOCORRELATION)
+    lags = np.arange(1, horizon)
+    factor = 1.0 + 2.0 * np.sum((1.0 - lags / horizon) * rho[..., None] ** lags, axis=-1)
+    return np.sqrt(factor)
+
+
+def forecast(values: np.ndarray,
+             config: BandConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Forecast each column from earlier columns only.
+
+    Returns the expected value, the robust scale of one week's error and the error's
+    autocorrelation inflation (see :func:`autocorrelation_inflation`).
+    """
     gap = config.guard_weeks
     level = trailing_mean(values, config.level_weeks, gap, (config.level_weeks + 1) // 2)
     season = seasonal_term(values, level)
@@ -108,7 +140,9 @@ def forecast(values: np.ndarray, config: BandConfig) -> tuple[np.ndarray, np.nda
     use_season = ~np.isnan(season_error) & (season_error < plain_error)
     expected = np.where(use_season, seasonal, level)
     scale = MAD_TO_SD * np.where(use_season, season_error, plain_error)
-    return expected, scale
+    inflation = autocorrelation_inflation(values - expected, width, gap, floor,
+                                          config.horizon_weeks)
+    return expected, scale, inflation
 
 
 def bonferroni_z(interval_level: float, n_series: int) -> float:
@@ -143,7 +177,7 @@ def build_bands(series: pd.DataFrame, config: BandConfig) -> pd.DataFrame:
     """
     weeks = pd.DatetimeIndex(np.sort(series["week"].unique()))
     keys, values = wide_values(series, weeks)
-    expected, scale = forecast(values, config)
+    expected, scale, inflation = forecast(values, config)
     family = keys.groupby(["segment_type"])["kpi"].transform("size").to_numpy()
     z = np.array([bonferroni_z(config.interval_level, int(m)) for m in family])[:, None]
     n_weeks = len(weeks)
@@ -152,7 +186,7 @@ def build_bands(series: pd.DataFrame, config: BandConfig) -> pd.DataFrame:
         **{key: np.repeat(keys[key].to_numpy(), n_weeks) for key in SERIES_KEYS},
         "value": values.ravel(), "expected": expected.ravel(),
         "lower": (expected - z * scale).ravel(), "upper": (expected + z * scale).ravel(),
-        "scale": scale.ravel()})
+        "scale": scale.ravel(), "inflation": inflation.ravel()})
     n = series.set_index([*SERIES_KEYS, "week"])["n"]
     out = out.join(n, on=[*SERIES_KEYS, "week"])
     out = out.loc[out["value"].notna()].reset_index(drop=True)

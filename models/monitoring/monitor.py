@@ -156,4 +156,5 @@ def alert_table(alerts: pd.DataFrame) -> pd.DataFrame:
 def series_table(bands: pd.DataFrame) -> pd.DataFrame:
     """Return the ``kpi_series.csv`` rows: every series and week with its band, rounded."""
     out = bands.assign(week=pd.to_datetime(bands["week"]).dt.strftime("%Y-%m-%d"))
-    return out.round({"value": 4, "expected": 4, "lower": 4, "upper": 4, "scale": 4})
+    return out.round({"value": 4, "expected": 4, "lower": 4, "upper": 4, "scale": 4,
+                      "inflation": 4})

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.contract import Dataset
+from features.kpi_series import SeriesWindows, as_of_view, build_kpi_series, trailing_sum
+from features.kpi_survival import cumulative_incidence, durations, truncated_median
+
+DAY = 86_400 * 10**9
+
+
+def test_kaplan_meier_by_hand() -> None:
+    # 4 leads in one segment: events on day 1 and 3, one censored on day 2, one still open.
+    days = np.array([1, 2, 3, 5])
+    event = np.array([1.0, 0.0, 1.0, 0.0])
+    curve = cumulative_incidence(np.zeros(4, dtype=np.int64), days, event, 1, 5)[0]
+    # S(1) = 3/4; at day 3 two are at risk, one converts: S(3) = 3/4 * 1/2.
+    assert curve[0] == 0.0
+    assert curve[1] == pytest.approx(0.25)
+    assert curve[2] == pytest.approx(0.25)
+    assert curve[3] == pytest.approx(1 - 0.375)
+    assert curve[5] == pytest.approx(1 - 0.375)
+
+
+def test_durations_censor_at_cutoff_and_horizon() -> None:
+    start = np.array([0, 0, 0], dtype=np.int64)
+    nat = np.iinfo(np.int64).min
+    end = np.array([2 * DAY, 20 * DAY, nat], dtype=np.int64)
+    days, event = durations(start, end, 10 * DAY, horizon_days=5)
+    assert days.tolist() == [2, 5, 5]  # the late conversion is censored at the horizon
+    assert event.tolist() == [1.0, 0.0, 0.0]
+
+
+def test_truncated_median_interpolates() -> None:
+    curve = np.array([[0.0, 0.1, 0.2, 0.4]])  # half of F(H) = 0.2 is reached on day 2
+    assert truncated_median(curve)[0] == pytest.approx(2.0)
+    assert np.isnan(truncated_median(np.zeros((1, 3)))[0])
+
+
+def test_trailing_sum_by_hand() -> None:
+    matrix = np.array([[1.0, 2.0, 3.0, 4.0]])
+    out = trailing_sum(matrix, width=2, lag=1)
+    assert np.isnan(out[0, :2]).all()
+    assert out[0, 2:].tolist() == [3.0, 5.0]
+
+
+def tiny_world() -> Dataset:
+    monday = pd.Timestamp("2024-01-01")
+    created = [monday + pd.Timedelta(days=d) for d in (0, 1, 2, 8, 9, 15)]
+    leads = pd.DataFrame({
+        "lead_id": [f"L{i}" for i in range(6)], "created_at": created,
+        "channel": ["a", "a", "b", "a", "b", "b"], "team": ["t1", "t2", "t1", "t1", "t2", "t1"],
+        "converted_at": [created[0] + pd.Timedelta(days=3), pd.NaT, pd.NaT,
+                         created[3] + pd.Timedelta(days=4), pd.NaT, pd.NaT],
+        "customer_id": ["C1", None, None, "C2", None, None]})
+    customers = pd.DataFrame({"customer_id": ["C1", "C2"],
+                              "acquired_at": [created[0] + pd.Timedelta(days=3),
+                                              created[3] + pd.Timedelta(days=4)],
+                              "acquisition_channel": ["a", "a"]})
+    orders = pd.DataFrame({"order_id": ["O1", "O2"], "customer_id": ["C1", "C2"],
+                           "ordered_at": customers["acquired_at"], "revenue": [10.0, 20.0]})
+    spend = pd.DataFrame({"week": [monday, monday + pd.Timedelta(weeks=1)],
+                          "channel": ["a", "a"], "spend": [100.0, 50.0]})
+    return Dataset(customers=customers, orders=orders, spend=spend, leads=leads)
+
+
+def test_weekly_counts_per_segment_by_hand() -> None:
+    series = build_kpi_series(tiny_world(), pd.Timestamp("2024-01-22"), SeriesWindows(min_rows=1))
+    leads = series.loc[series["kpi"] == "leads"].set_index(["segment", "week"])["value"]
+    assert leads[("total", pd.Timestamp("2024-01-01"))] == 3
+    assert leads[("a", pd.Timestamp("2024-01-08"))] == 1
+    assert leads[("t1", pd.Timestamp("2024-01-15"))] == 1
+    new = series.loc[(series["kpi"] == "new_customers") & (series["segment"] == "a")]
+    assert new["value"].tolist() == [1.0, 1.0, 0.0]
+
+
+def test_rows_after_as_of_change_nothing() -> None:
+    data = tiny_world()
+    as_of = pd.Timestamp("2024-01-15")
+    before = build_kpi_series(data, as_of, SeriesWindows(min_rows=1))
+    later = data.leads.assign(converted_at=data.leads["converted_at"].fillna(
+        pd.Timestamp("2024-01-16")))
+    extra = pd.DataFrame({"lead_id": ["L9"], "created_at": [pd.Timestamp("2024-01-20")],
+                          "channel": ["a"], "team": ["t1"], "converted_at": [pd.NaT],
+                          "customer_id": [None]})
+    changed = Dataset(customers=data.customers, orders=data.orders, spend=data.spend,
+                      leads=pd.concat([later, extra], ignore_index=True))
+    after = build_kpi_series(changed, as_of, SeriesWindows(min_rows=1))
+    pd.testing.assert_frame_equal(before, after)
+
+
+def test_as_of_view_hides_later_conversions() -> None:
+    view = as_of_view(tiny_world(), pd.Timestamp("2024-01-04"))
+    assert view.leads is not None
+    assert view.leads["converted_at"].isna().all()  # the first conversion is on Jan 4
+    assert view.leads["customer_id"].isna().all()
+    assert len(view.customers) == 0

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.monitoring.alerts import (
+    AlertRule,
+    cusum,
+    cusum_threshold,
+    episodes,
+    find_alerts,
+    recent,
+    run_length,
+)
+
+
+def test_cusum_by_hand() -> None:
+    upper, lower = cusum(np.array([1.0, 2.0, -3.0, np.nan, 1.0]), allowance=0.5)
+    assert upper.tolist() == [0.5, 2.0, 0.0, 0.0, 0.5]
+    assert lower.tolist() == [0.0, 0.0, 2.5, 0.0, 0.0]
+
+
+def test_threshold_meets_the_run_length() -> None:
+    h = cusum_threshold(0.5, 500.0)
+    assert run_length(h, 0.5) == pytest.approx(500.0, rel=1e-6)
+    assert cusum_threshold(0.5, 5000.0) > h
+
+
+def test_one_alert_per_change_and_merging() -> None:
+    path = np.array([0, 1, 3, 6, 5, 2, 0, 5, 6, 0, 0, 0, 0, 0, 0, 7, 0], dtype=float)
+    found = episodes(path, threshold=4.5, merge_weeks=4)
+    # the alarm at 3 lasts to 4; the one at 7 starts within 4 weeks and extends it to 8
+    assert found[0] == (1, 3, 8, 6.0)
+    assert found[1] == (15, 15, 15, 7.0)
+
+
+def band_rows(values: list[float]) -> pd.DataFrame:
+    n = len(values)
+    return pd.DataFrame({"week": pd.date_range("2024-01-01", periods=n, freq="7D"),
+                         "kpi": "churn_rate", "segment_type": "total", "segment": "total",
+                         "value": values, "n": 50.0, "expected": 0.0, "lower": -2.0,
+                         "upper": 2.0, "scale": 1.0, "inflation": 1.0})
+
+
+def test_find_alerts_raises_once_on_a_step() -> None:
+    rule = AlertRule(allowance=0.5, false_alarm_weeks=50.0, merge_weeks=4)
+    alerts = find_alerts(band_rows([0.0] * 10 + [3.0] * 6 + [0.0] * 30), rule)
+    assert len(alerts) == 1
+    alert = alerts.iloc[0]
+    assert alert["direction"] == "up"
+    assert alert["first_week"] == pd.Timestamp("2024-01-01") + pd.Timedelta(weeks=10)
+    assert alert["raised_week"] > alert["first_week"]
+    assert alert["observed"] > alert["expected"]
+    assert alert["severity"] >= 1.0
+    end = pd.Timestamp("2024-01-01") + pd.Timedelta(weeks=45)
+    assert alert["last_week"] < end  # the CUSUM decays below its threshold after the step
+    assert len(recent(alerts, end, 2)) == 0
+    assert len(recent(alerts, end, 30)) == 1
+
+
+def test_no_alert_without_change() -> None:
+    rule = AlertRule()
+    assert find_alerts(band_rows([0.1, -0.2, 0.3, -0.1] * 10), rule).empty
