@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.postgres import postgres_server  # noqa: F401 - the session's PostgreSQL server
+
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT_FILES = ("dvc.yaml", "params.yaml", "pyproject.toml")
 PROJECT_DIRS = ("features", "models", "pipelines")
