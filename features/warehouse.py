@@ -123,7 +123,7 @@ def connection_problem(url: WarehouseUrl, error: BaseException) -> WarehouseErro
         reason = reason.replace(noise, "")
     if "Connection refused" in str(error):
         reason += " (is the server running and accepting TCP/IP connections?)"
-    return WarehouseError(mask_secret(f"cannot connect to {url.masked}: {reason}", url.password))
+    return WarehouseError(mask_secret(f"cannot connect: {reason}", url.password))
 
 
 def table_query(url: WarehouseUrl, table: str) -> str:
