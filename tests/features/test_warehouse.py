@@ -148,7 +148,7 @@ def test_bad_password_and_refused_connection_are_one_masked_line(
         read_warehouse_tables(wrong)
     message = str(caught.value)
     assert "password authentication failed" in message and "\n" not in message
-    assert "not-the-password" not in message and ":***@" in message
+    assert "not-the-password" not in message and message.startswith("cannot connect: ")
     refused = parse_warehouse_url(f"postgresql://u:{PASSWORD}@127.0.0.1:1/d")
     with pytest.raises(WarehouseError, match="Connection refused") as caught:
         read_warehouse_tables(refused)
