@@ -47,11 +47,16 @@ class WarehouseUrl:
     password: str | None = field(default=None, repr=False)
 
     @property
+    def address(self) -> str:
+        """The URL without any password: ``postgresql://USER@HOST:PORT/DB?schema=S``."""
+        return (f"postgresql://{quote(self.user, safe='')}@{self.host}:{self.port}/"
+                f"{quote(self.database, safe='')}?schema={self.schema}")
+
+    @property
     def masked(self) -> str:
         """The URL for messages: ``postgresql://USER:***@HOST:PORT/DB?schema=S``."""
         secret = f":{MASK}" if self.password else ""
-        return (f"postgresql://{quote(self.user, safe='')}{secret}@{self.host}:{self.port}/"
-                f"{quote(self.database, safe='')}?schema={self.schema}")
+        return self.address.replace("@", f"{secret}@", 1)
 
     def libpq_uri(self) -> str:
         """Return the URI handed to libpq, password included (percent-encoded): never print it."""
@@ -257,3 +262,22 @@ def content_hash(frame: pd.DataFrame) -> str:
                   .encode())
     digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     return digest.hexdigest()
+
+
+def snapshot_manifest(
+    url: WarehouseUrl, queries: Mapping[str, str], tables: Mapping[str, pd.DataFrame]
+) -> dict[str, Any]:
+    """Describe a snapshot: its source (no password), queries, and each table's content hash.
+
+    Returns
+    -------
+    dict
+        ``source``, ``queries``, ``tables`` (``rows``, ``columns``, ``sha256`` per table) and
+        ``sha256``, the hash over the tables: equal exactly when the data are.
+    """
+    described = {name: {"rows": len(frame), "columns": [str(c) for c in frame.columns],
+                        "sha256": content_hash(frame)} for name, frame in tables.items()}
+    overall = hashlib.sha256("".join(f"{name}:{entry['sha256']};" for name, entry in
+                                     sorted(described.items())).encode()).hexdigest()
+    return {"source": url.address, "queries": dict(sorted(queries.items())),
+            "tables": described, "sha256": overall}

@@ -16,6 +16,7 @@ DEFAULT_FOLDERS = {
     "predictions": "data/predictions", "models": "data/models",
     "explanations": "data/explanations", "metrics": "metrics", "plots": "metrics/plots",
     "reports": "reports", "figures": "reports/figures", "runs": "data/runs",
+    "snapshot": "data/snapshot",
 }
 
 
@@ -36,6 +37,8 @@ class Output:
         return Path(DEFAULT_FOLDERS[self.folder]) / self.name
 
 
+# snapshot (the warehouse's tables, one <table>.parquet each, and this manifest)
+SNAPSHOT_MANIFEST = Output("snapshot", "snapshot.json")
 # prepare
 PREPARED_CUSTOMERS = Output("prepared", "customers.parquet")
 PREPARED_ORDERS = Output("prepared", "orders.parquet")

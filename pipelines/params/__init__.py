@@ -6,10 +6,11 @@ with the validators below, so every message names the key the same way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import pandas as pd
 import yaml
@@ -36,6 +37,7 @@ class Paths:
     reports: Path
     figures: Path
     runs: Path = Path("data/runs")
+    snapshot: Path = Path("data/snapshot")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class Params:
     paths: Paths
     cutoff: pd.Timestamp | None
     raw: dict[str, Any]
+    data_uri: str | None = None  # a PostgreSQL URL without password; snapshot reads it
+    data_queries: dict[str, str] = field(default_factory=dict)
 
     def section(self, name: str) -> dict[str, Any]:
         """Return one stage's raw section, for the stage's parser to validate."""
@@ -142,13 +146,46 @@ def _cutoff(value: object) -> pd.Timestamp | None:
         raise ParamsError(f"params.yaml: features.cutoff {value!r} is not a date") from err
 
 
+QUERY_TABLES = frozenset({"customers", "orders", "spend", "leads", "staff"})
+
+
+def _data_uri(section: dict[str, Any], paths: Paths) -> str | None:
+    """Return ``data.uri`` (a PostgreSQL URL without password) or None; check data.dir."""
+    uri = section.get("uri")
+    if uri is None:
+        return None
+    parts = urlsplit(str(uri))
+    if parts.scheme not in ("postgresql", "postgres") or not parts.hostname:
+        raise ParamsError("params.yaml: data.uri must be postgresql://USER@HOST:PORT/DB"
+                          "?schema=SCHEMA")
+    if parts.password is not None:  # never echo it
+        raise ParamsError("params.yaml: data.uri holds a password: remove it and set "
+                          "PGPASSWORD or a .env file instead (params.yaml is committed)")
+    if Path(section["dir"]) != paths.snapshot:
+        raise ParamsError(f"params.yaml: with data.uri set, data.dir must be paths.snapshot "
+                          f"({paths.snapshot}): prepare reads the warehouse's snapshot")
+    return str(uri)
+
+
+def _data_queries(section: dict[str, Any]) -> dict[str, str]:
+    """Return ``data.queries`` (default: none), one SQL query per known table."""
+    queries = section.get("queries") or {}
+    if not isinstance(queries, dict) or not all(
+            isinstance(query, str) for query in queries.values()):
+        raise ParamsError("params.yaml: data.queries must map table names to SQL queries")
+    known_keys(queries, "data.queries", set(QUERY_TABLES))
+    return {str(table): query for table, query in queries.items()}
+
+
 def parse_params(raw: dict[str, Any]) -> Params:
     """Validate the shared params (seed, data, paths, features.cutoff) and return them."""
     try:
         paths = Paths(**{k: Path(v) for k, v in _section(raw, "paths").items()})
-        return Params(seed=int(raw["seed"]), data_dir=Path(_section(raw, "data")["dir"]),
+        data = _section(raw, "data")
+        known_keys(data, "data", {"dir", "uri", "queries"})
+        return Params(seed=int(raw["seed"]), data_dir=Path(data["dir"]),
                       paths=paths, cutoff=_cutoff(_section(raw, "features").get("cutoff")),
-                      raw=raw)
+                      raw=raw, data_uri=_data_uri(data, paths), data_queries=_data_queries(data))
     except (KeyError, TypeError, ValueError) as err:
         if isinstance(err, ParamsError):
             raise
