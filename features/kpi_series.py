@@ -41,6 +41,7 @@ class SeriesWindows:
     value_days: int = 30
     value_weeks: int = 4
     active_days: int = 180
+    churn_weeks: int = 4
     lapse_gaps: float = 4.0
     lapse_min_days: int = 28
     lapse_max_days: int = 120
@@ -199,11 +200,12 @@ def spend_matrix(spend: pd.DataFrame, segments: Segments, weeks: pd.DatetimeInde
 def churn_series(customers: pd.DataFrame, orders: pd.DataFrame, segments: Segments,
                  weeks: pd.DatetimeIndex, windows: SeriesWindows,
                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Share of active customers lapsed beyond their own purchase rhythm, per week end.
+    """Weekly lapse rate: the share of customers live at a week's start who lapse in it.
 
-    Active: an order in the last ``active_days``. Lapsed: no order for ``lapse_gaps`` times
-    the customer's mean gap between orders, clipped to [lapse_min_days, lapse_max_days]
-    (the maximum when there is only one order).
+    Live: an order in the last ``active_days`` and not yet lapsed. Lapsed: no order for
+    ``lapse_gaps`` times the customer's own mean gap between orders, clipped to
+    [lapse_min_days, lapse_max_days] (the maximum with one order). Events and live customers
+    are summed over the trailing ``churn_weeks`` weeks; ``n`` is the live customers.
     """
     ids = pd.Index(customers["customer_id"])
     owner = ids.get_indexer(pd.Index(orders["customer_id"]))
@@ -216,26 +218,28 @@ def churn_series(customers: pd.DataFrame, orders: pd.DataFrame, segments: Segmen
     first, last, count = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n)
     rows, codes = segments.expanded()
     n_codes = len(segments.labels)
-    churn = np.full((n_codes, len(weeks)), np.nan)
+    hits = np.zeros((n_codes, len(weeks)))
     base = np.zeros((n_codes, len(weeks)))
     lo = 0
+    origin = stamps[0] if len(stamps) else 0
     for position, week in enumerate(weeks.asi8):  # state carried week to week
-        end = week + WEEK_NS
-        hi = int(np.searchsorted(stamps, end))
-        days = (stamps[lo:hi] - stamps[0]) / DAY_NS if hi > lo else np.array([])
+        start = (int(week) - origin) / DAY_NS
+        gap = np.where(count > 1, (last - first) / np.maximum(count - 1, 1), np.inf)
+        lapse = np.clip(windows.lapse_gaps * gap, windows.lapse_min_days, windows.lapse_max_days)
+        live = ((start - last) <= windows.active_days) & ((start - last) <= lapse)
+        before = last.copy()
+        hi = int(np.searchsorted(stamps, int(week) + WEEK_NS))
+        days = (stamps[lo:hi] - origin) / DAY_NS
         np.fmax.at(last, owner[lo:hi], days)
         np.fmin.at(first, owner[lo:hi], days)
         np.add.at(count, owner[lo:hi], 1.0)
         lo = hi
-        now = (end - stamps[0]) / DAY_NS if len(stamps) else 0.0
-        gap = np.where(count > 1, (last - first) / np.maximum(count - 1, 1), np.inf)
-        lapse = np.clip(windows.lapse_gaps * gap, windows.lapse_min_days, windows.lapse_max_days)
-        active = (now - last) <= windows.active_days
-        lapsed = active & ((now - last) > lapse)
-        base[:, position] = np.bincount(codes, weights=active[rows], minlength=n_codes)
-        hits = np.bincount(codes, weights=lapsed[rows], minlength=n_codes)
-        churn[:, position] = _ratio(hits, base[:, position])
-    return churn, base
+        lapsed = live & (last == before) & ((start + 7.0 - before) > lapse)
+        base[:, position] = np.bincount(codes, weights=live[rows], minlength=n_codes)
+        hits[:, position] = np.bincount(codes, weights=lapsed[rows], minlength=n_codes)
+    events = trailing_sum(hits, windows.churn_weeks)
+    exposed = trailing_sum(base, windows.churn_weeks)
+    return _ratio(events, exposed), exposed
 
 
 def build_kpi_series(data: Dataset, as_of: pd.Timestamp,

@@ -59,7 +59,8 @@ def cumulative_incidence(codes: np.ndarray, days: np.ndarray, event: np.ndarray,
     """
     width = horizon_days + 1
     slot = codes * width + days
-    events = np.bincount(slot, weights=event, minlength=n_codes * width).reshape(n_codes, width)
+    events = np.bincount(slot, weights=event, minlength=n_codes * width).reshape(
+        n_codes, width).astype(np.float64)  # bincount of no rows is int64 even with weights
     leaving = np.bincount(slot, minlength=n_codes * width).reshape(n_codes, width)
     total = leaving.sum(axis=1, keepdims=True)
     exits_before = np.cumsum(leaving, axis=1) - leaving

@@ -87,10 +87,16 @@ def trailing_abs_median(errors: np.ndarray, width: int, gap: int, min_count: int
     return np.where(counts >= max(min_count, 1), (low + high) / 2.0, np.nan)
 
 
-def seasonal_term(values: np.ndarray, level: np.ndarray) -> np.ndarray:
-    """Mean deviation from the level at the same week one and two years back (NaN before)."""
-    smooth = trailing_mean(values, 5, -3, 3)  # centred 5-week mean, known 2 weeks later
-    deviation = smooth - level
+def seasonal_term(values: np.ndarray) -> np.ndarray:
+    """Mean seasonal deviation at the same week one and two years back (NaN before).
+
+    A week's deviation is its centred 5-week mean minus the centred 52-week mean around it
+    (classical decomposition), so a trend is not mistaken for a season; both are known
+    26 weeks later, long before they are used 52 weeks later.
+    """
+    smooth = trailing_mean(values, 5, -3, 3)
+    annual = trailing_mean(values, SEASON_WEEKS, -SEASON_WEEKS // 2, 40)
+    deviation = smooth - annual
     n_cols = values.shape[1]
     parts = []
     for years in (1, 2):
@@ -132,7 +138,7 @@ def forecast(values: np.ndarray,
     """
     gap = config.guard_weeks
     level = trailing_mean(values, config.level_weeks, gap, (config.level_weeks + 1) // 2)
-    season = seasonal_term(values, level)
+    season = seasonal_term(values)
     seasonal = level + season
     width, floor = config.calibration_weeks, config.min_errors
     plain_error = trailing_abs_median(values - level, width, gap, floor)

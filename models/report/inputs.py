@@ -37,6 +37,8 @@ class ReportInputs:
     kpi_metrics: dict[str, Any] | None = None
     prepare_metrics: dict[str, Any] | None = None
     explain_summary: dict[str, Any] | None = None
+    alerts: pd.DataFrame | None = None
+    kpi_series: pd.DataFrame | None = None
     figures: dict[str, bytes] = field(default_factory=dict)
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)
     top_leads: int = 10

@@ -7,12 +7,14 @@ Policy forbids loading anything else, so it works offline from ``file://``.
 
 from __future__ import annotations
 
+from models.report.alerts import alerts_section
 from models.report.cards import model_cards_section
 from models.report.html import esc
 from models.report.inputs import ReportInputs
 from models.report.sections import cltv_section, kpis_section, leads_section, plan_section
 
-SECTIONS = (("plan", "The plan"), ("cltv", "CLTV by channel"), ("leads", "The lead model"),
+SECTIONS = (("alerts", "Alerts"), ("plan", "The plan"), ("cltv", "CLTV by channel"),
+            ("leads", "The lead model"),
             ("kpis", "KPI weights"), ("model-cards", "Model cards"))
 
 
@@ -100,6 +102,7 @@ def render_report(inputs: ReportInputs) -> str:
     """
     subtitle = ("Weekly budget plan, channel value, lead scoring and KPI weights, with the "
                 f"evidence behind them. params.yaml sha256 {inputs.params_hash[:12] or '—'}.")
-    sections = [plan_section(inputs), cltv_section(inputs), leads_section(inputs),
+    sections = [alerts_section(inputs), plan_section(inputs), cltv_section(inputs),
+                leads_section(inputs),
                 kpis_section(inputs), model_cards_section(inputs)]
     return page_html(inputs.title, subtitle, sections)

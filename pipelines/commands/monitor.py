@@ -60,6 +60,9 @@ def monitor(
     notify: Annotated[str | None, typer.Option(
         "--notify", help="Webhook URL: POST a JSON summary (Slack-compatible text + alert "
         "rows); a failure is reported and the files are kept.", show_default=False)] = None,
+    notify_timeout: Annotated[float, typer.Option(
+        "--notify-timeout", min=0.1, help="Seconds to wait for the webhook per attempt "
+        "(3 attempts).")] = 10.0,
     fail_on_alert: Annotated[bool, typer.Option(
         "--fail-on-alert", help=f"Exit with code {ALERT_EXIT} when there are alerts.")] = False,
     predictions: Annotated[Path, typer.Option(
@@ -101,11 +104,11 @@ def monitor(
     write_csv(out / "kpi_series.csv", series_table(result.bands))
     Console().print(alerts_table(alerts))
     console.print(f"{len(alerts)} alert(s) as of {when.date()}. Wrote {out}/alerts.csv and "
-                  f"{out}/kpi_series.csv")
+                  f"{out}/kpi_series.csv", soft_wrap=True)
     if notify:
-        problem = post_json(notify, webhook_payload(alerts, when, weeks))
+        problem = post_json(notify, webhook_payload(alerts, when, weeks), notify_timeout)
         if problem:
-            console.print(Text.assemble(("warning: ", "yellow"), f"webhook {notify} failed: "
-                                        f"{problem}; the local files are written."))
+            console.print(Text.assemble(("warning: ", "yellow"), f"webhook {notify}: {problem}; "
+                                        f"{out}/alerts.csv is written."), soft_wrap=True)
     if fail_on_alert and len(alerts):
         raise typer.Exit(code=ALERT_EXIT)

@@ -27,9 +27,9 @@ def webhook_payload(alerts: pd.DataFrame, as_of: pd.Timestamp, weeks: int) -> di
 
 def post_json(url: str, payload: dict[str, Any], timeout: float = 10.0, attempts: int = 3,
               backoff: float = 0.5) -> str | None:
-    """POST ``payload``; retry on errors and timeouts. Return None, or the last failure."""
+    """POST ``payload``; retry on errors and timeouts. Return None, or what went wrong."""
     body = json.dumps(payload, sort_keys=True).encode("utf-8")
-    failure = None
+    failures: list[str] = []
     for attempt in range(attempts):
         request = urllib.request.Request(url, data=body, method="POST",
                                          headers={"Content-Type": "application/json"})
@@ -37,12 +37,12 @@ def post_json(url: str, payload: dict[str, Any], timeout: float = 10.0, attempts
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 if 200 <= response.status < 300:
                     return None
-                failure = f"HTTP {response.status}"
+                failures.append(f"HTTP {response.status}")
         except urllib.error.HTTPError as error:
-            failure = f"HTTP {error.code}"
+            failures.append(f"HTTP {error.code}")
         except (urllib.error.URLError, TimeoutError, OSError) as error:
             reason = getattr(error, "reason", error)
-            failure = "timed out" if isinstance(reason, TimeoutError) else str(reason)
+            failures.append("timed out" if isinstance(reason, TimeoutError) else str(reason))
         if attempt + 1 < attempts:
             time.sleep(backoff * 2**attempt)
-    return f"{failure} after {attempts} attempt(s)"
+    return f"{attempts} attempt(s) failed: {', '.join(failures)}"

@@ -24,6 +24,8 @@ CSV_INPUTS = {  # ReportInputs field: output
     "kpi_profiles": outputs.KPI_WEIGHTS_PROFILES,
     "team_scorecard": outputs.TEAM_SCORECARD,
     "reliability": outputs.CONVERSION_RELIABILITY,
+    "alerts": outputs.ALERTS,
+    "kpi_series": outputs.KPI_SERIES,
     "gain": outputs.CONVERSION_GAIN,
 }
 JSON_INPUTS = {
@@ -38,7 +40,8 @@ JSON_INPUTS = {
 }
 # Identifiers stay text: a channel called "001" or "NaN" must not become a number.
 TEXT_COLUMNS = {"channel": "str", "lead_id": "str", "kpi": "str", "team": "str",
-                "binding": "str", "direction": "str", "month": "str"}
+                "binding": "str", "direction": "str", "month": "str", "segment": "str",
+                "segment_type": "str"}
 
 
 def read_csv(path: Path) -> pd.DataFrame | None:
