@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 
 from models.figures import BLUE, GREY, RED, new_figure, png_bytes
@@ -36,8 +37,8 @@ def alert_figure(series: pd.DataFrame, alert: pd.Series) -> Figure:
                       linewidth=0, label="expected band")
     axes.plot(rows["week"], rows["expected"], color=GREY, linewidth=1, label="expected")
     axes.plot(rows["week"], rows["value"], color=BLUE, linewidth=1.6, label="observed")
-    axes.axvspan(pd.Timestamp(alert["first_week"]), pd.Timestamp(alert["last_week"]),
-                 color=RED, alpha=0.12, label="alert")
+    span = date2num([pd.Timestamp(alert["first_week"]), pd.Timestamp(alert["last_week"])])
+    axes.axvspan(float(span[0]), float(span[1]), color=RED, alpha=0.12, label="alert")
     axes.set_title(f"{KPI_WORDS.get(str(alert['kpi']), alert['kpi'])}, "
                    f"{alert['segment_type']} = {alert['segment']}", fontsize=10)
     axes.tick_params(labelsize=8)
