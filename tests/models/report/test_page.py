@@ -93,6 +93,15 @@ def _inputs() -> ReportInputs:
         explain_summary={"models": {EVIL: {"rows_explained": 5, "top_features": [EVIL]}},
                          "skipped": {}},
         figures=dict.fromkeys(STORED_FIGURES, png_bytes(new_figure(1.0, 1.0))),
+        alerts=pd.DataFrame([{"kpi": "churn_rate", "segment_type": "channel", "segment": EVIL,
+                              "first_week": "2025-11-03", "last_week": "2025-11-17",
+                              "observed": 0.05, "expected": 0.02, "lower": 0.01, "upper": 0.03,
+                              "direction": "up", "severity": 2.0, "value_at_risk": 1000.0,
+                              "drivers": EVIL}]),
+        kpi_series=pd.DataFrame({"week": ["2025-11-03", "2025-11-10", "2025-11-17"],
+                                 "kpi": "churn_rate", "segment_type": "channel",
+                                 "segment": EVIL, "value": [0.04, 0.05, 0.06], "n": 100.0,
+                                 "expected": 0.02, "lower": 0.01, "upper": 0.03}),
     )
 
 
