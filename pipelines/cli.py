@@ -30,6 +30,9 @@ def _register() -> None:
     from pipelines.commands.monitor import monitor
 
     app.command("monitor")(monitor)
+    from pipelines.commands.models import models
+
+    app.command("models")(models)
 
 
 _register()
