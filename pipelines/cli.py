@@ -27,6 +27,9 @@ def _register() -> None:
     from pipelines.commands.report import report
 
     app.command("report")(report)
+    from pipelines.commands.incentives import incentives
+
+    app.command("incentives")(incentives)
     from pipelines.commands.monitor import monitor
 
     app.command("monitor")(monitor)

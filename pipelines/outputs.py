@@ -86,6 +86,8 @@ EXPLAIN_SUMMARY = Output("explanations", "summary.json")
 EXPLAIN_FIGURES = Output("figures", "explain")
 REPORT_PAGE = Output("reports", "index.html")
 WHATIF_ALLOCATION = Output("reports", "budget_allocation_whatif.csv")  # channelwise allocate
+INCENTIVES = Output("reports", "incentives.csv")  # channelwise incentives
+INCENTIVES_FIGURE = Output("reports", "incentives_pay_vs_value.png")
 
 
 def run_record(stage: str) -> Output:
