@@ -1,0 +1,67 @@
+"""The scheme audit on tiny team-month panels whose value is known by construction."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.incentives.audit import (
+    AuditSettings,
+    audit_table,
+    gaming_gain,
+    scheme_scores,
+    top_value_share,
+    verdict,
+)
+from models.incentives.plan import HIGHER, Scheme
+
+SKILL = Scheme("skill", {"lead_to_customer_rate": 1.0}, {"lead_to_customer_rate": HIGHER})
+VOLUME = Scheme("volume", {"leads": 1.0}, {"leads": HIGHER})
+
+
+def panel(seed: int = 0, teams: int = 8, months: int = 6) -> pd.DataFrame:
+    """Value follows conversion skill; leads are noise that says nothing about value."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for month in pd.date_range("2025-01-01", periods=months, freq="MS"):
+        skill = rng.uniform(0.05, 0.3, teams)
+        rows.append(pd.DataFrame({
+            "team": [f"t{i}" for i in range(teams)], "month": month,
+            "lead_to_customer_rate": skill, "leads": rng.uniform(100, 200, teams),
+            "activity_per_lead": rng.uniform(2, 8, teams),
+            "outcome": 1000 * skill + rng.normal(0, 5, teams)}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_scores_are_percentiles_weighted_by_the_scheme() -> None:
+    rows = pd.DataFrame({"leads": [1.0, 2.0, 3.0, 4.0]})
+    # mid-rank percentiles among 4 values: 12.5, 37.5, 62.5, 87.5
+    assert scheme_scores(rows, VOLUME) == pytest.approx([12.5, 37.5, 62.5, 87.5])
+    half = Scheme("half", {"leads": 0.5, "revenue": 0.5}, {"leads": HIGHER, "revenue": HIGHER})
+    assert scheme_scores(rows, half) == pytest.approx([31.25, 43.75, 56.25, 68.75])  # revenue 50
+
+
+def test_top_value_share_counts_rewards_that_reach_the_valuable_half() -> None:
+    rows = pd.DataFrame({"month": ["m"] * 4, "outcome": [4.0, 3.0, 2.0, 1.0]})
+    assert top_value_share(rows, np.array([4.0, 3.0, 2.0, 1.0])) == 1.0
+    assert top_value_share(rows, np.array([1.0, 2.0, 3.0, 4.0])) == 0.0
+    assert top_value_share(rows, np.array([4.0, 1.0, 3.0, 2.0])) == 0.5
+
+
+def test_inflating_leads_games_a_volume_scheme_only() -> None:
+    rows = panel()
+    assert gaming_gain(rows, VOLUME) > 5.0
+    assert gaming_gain(rows, SKILL) == 0.0
+
+
+def test_the_audit_ranks_the_scheme_that_follows_value_first() -> None:
+    table = audit_table(panel(), [VOLUME, SKILL], AuditSettings(n_bootstrap=50))
+    assert list(table["scheme"]) == ["skill", "volume"]
+    skill = table.iloc[0]
+    assert skill["rank_correlation"] > 0.9
+    assert skill["rank_correlation_low"] <= skill["rank_correlation"] <= skill[
+        "rank_correlation_high"]
+    assert table.iloc[1]["rank_correlation"] < 0.3
+    assert "best of the schemes" in verdict(skill, "skill")
+    assert "buys" in verdict(table.iloc[1], "skill")
