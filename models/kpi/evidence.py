@@ -65,7 +65,8 @@ def percentile_interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np
 
 
 def weigh_evidence(
-    kpis: tuple[str, ...], point: np.ndarray, draws: np.ndarray, level: float
+    kpis: tuple[str, ...], point: np.ndarray, draws: np.ndarray, level: float,
+    passed: np.ndarray | None = None,
 ) -> WeightEvidence:
     """Apply the evidence rule: a KPI whose interval reaches 0 is weighted 0.
 
@@ -79,6 +80,8 @@ def weigh_evidence(
         (draws, kpis) team-bootstrap weights.
     level : float
         Interval coverage in (0, 1).
+    passed : numpy.ndarray, optional
+        (kpis,) a further test each KPI must pass as well (e.g. a minimum effect).
 
     Returns
     -------
@@ -87,6 +90,8 @@ def weigh_evidence(
     """
     low, _ = percentile_interval(draws, level)
     evidence = np.nan_to_num(low, nan=0.0) > 0
+    if passed is not None:
+        evidence = evidence & passed
     kept = np.where(evidence, point, 0.0)
     fallback = not kept.sum() > 0
     if fallback:

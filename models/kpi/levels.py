@@ -89,12 +89,12 @@ def level_evidence(levels: TeamLevels, alpha: float) -> LevelEvidence:
     n_teams, n_kpis = levels.kpis.shape
     loss, gain = np.zeros(n_teams), np.zeros((n_teams, n_kpis))
     coefficients = np.zeros(n_kpis)
+    kpis = levels.kpis
     for team in range(n_teams):  # 6-40 teams: a few small solves
         others = np.arange(n_teams) != team
-        centre, scale, beta, mean = ridge_fit(levels.kpis[others], levels.outcome[others], alpha)
-        z_others = (np.where(np.isnan(levels.kpis[others]), centre, levels.kpis[others])
-                    - centre) / scale
-        z = (np.where(np.isnan(levels.kpis[team]), centre, levels.kpis[team]) - centre) / scale
+        centre, scale, beta, mean = ridge_fit(kpis[others], levels.outcome[others], alpha)
+        z_others = (np.where(np.isnan(kpis[others]), centre, kpis[others]) - centre) / scale
+        z = (np.where(np.isnan(kpis[team]), centre, kpis[team]) - centre) / scale
         predicted = mean + float(z @ beta)
         loss[team] = (levels.outcome[team] - predicted) ** 2
         swapped = predicted + (z_others - z) * beta  # (others, kpis): one KPI swapped at a time

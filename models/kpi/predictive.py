@@ -201,24 +201,3 @@ def team_totals(values: np.ndarray, teams: np.ndarray) -> np.ndarray:
     out = np.zeros((n_teams, values.shape[1]))
     np.add.at(out, teams, values)
     return out
-
-
-def team_bootstrap_gains(
-    gain: np.ndarray, loss: np.ndarray, teams: np.ndarray, n_draws: int, random_state: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Resample teams with replacement: mean loss gain per KPI, and mean loss, per draw.
-
-    The held-out rows are scored once; a draw re-weights whole teams, so the intervals show
-    how much the evidence depends on which teams happen to be in the data.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        (n_draws, kpis) mean gains and (n_draws,) mean losses of the drawn teams' rows.
-    """
-    gains, losses = team_totals(gain, teams), team_totals(loss, teams)
-    sizes = np.bincount(teams, minlength=len(losses)).astype(np.float64)
-    counts = np.random.default_rng(random_state).multinomial(
-        len(sizes), np.full(len(sizes), 1.0 / len(sizes)), size=n_draws).astype(np.float64)
-    rows = counts @ sizes
-    return (counts @ gains) / rows[:, None], (counts @ losses) / rows

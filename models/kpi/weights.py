@@ -73,6 +73,9 @@ class KpiWeightModel:
         Months either side in a team's local level (the within-team design).
     ridge_alpha : float
         Penalty of the between-team ridge on standardised KPI levels.
+    min_reduction : float
+        The evidence rule also asks the lower bound of a KPI's error reduction (the share
+        by which the held-out squared error is lower with it) to exceed this.
     n_bootstrap : int
         Team bootstrap draws for the evidence rule and the intervals.
     interval : float
@@ -84,8 +87,8 @@ class KpiWeightModel:
     def __init__(
         self, *, booster: BoosterSettings | None = None, n_splits: int = 5,
         n_cv_repeats: int = 5, n_permutations: int = 2, half_window: int = 6,
-        ridge_alpha: float = 5.0, n_bootstrap: int = 1000, interval: float = 0.9,
-        random_state: int = 0,
+        ridge_alpha: float = 10.0, min_reduction: float = 0.02, n_bootstrap: int = 1000,
+        interval: float = 0.9, random_state: int = 0,
     ) -> None:
         self.booster = booster
         self.n_splits = n_splits
@@ -93,6 +96,7 @@ class KpiWeightModel:
         self.n_permutations = n_permutations
         self.half_window = half_window
         self.ridge_alpha = ridge_alpha
+        self.min_reduction = min_reduction
         self.n_bootstrap = n_bootstrap
         self.interval = interval
         self.random_state = random_state
@@ -164,13 +168,14 @@ class KpiWeightModel:
         """Weights, evidence rule and the facts the rationales quote, from per-team gains."""
         draw_gain, draw_loss = counts @ gain, counts @ loss
         total_gain, total_loss = gain.sum(axis=0), float(loss.sum())
-        self.feature_names_in_ = np.array(names, dtype=object)
-        self.evidence_: WeightEvidence = weigh_evidence(
-            tuple(names), normalised(total_gain), normalised(draw_gain), self.interval)
-        self.weights_ = pd.Series(self.evidence_.weights, index=names, name="weight")
         reduction = draw_gain / (draw_loss[:, None] + draw_gain)
         tail = 100.0 * (1.0 - self.interval) / 2.0
         low, high = np.percentile(reduction, [tail, 100.0 - tail], axis=0)
+        self.feature_names_in_ = np.array(names, dtype=object)
+        self.evidence_: WeightEvidence = weigh_evidence(
+            tuple(names), normalised(total_gain), normalised(draw_gain), self.interval,
+            np.asarray(low) > self.min_reduction)
+        self.weights_ = pd.Series(self.evidence_.weights, index=names, name="weight")
         self.facts_ = GainFacts(
             reduction=total_gain / (total_loss + total_gain), reduction_low=np.asarray(low),
             reduction_high=np.asarray(high), n_teams=sizes[0], n_months=sizes[1],
