@@ -36,6 +36,9 @@ def _register() -> None:
     from pipelines.commands.models import models
 
     app.command("models")(models)
+    from pipelines.commands.app import app as app_command
+
+    app.command("app")(app_command)
 
 
 _register()
