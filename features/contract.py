@@ -19,6 +19,7 @@ from features.contract_rules import (
     REQUIRED_TABLES,
     TABLE_SPECS,
     check_customer_keys,
+    check_referrers,
     check_table,
 )
 
@@ -57,13 +58,18 @@ class Dataset:
     leads : pandas.DataFrame or None
         ``lead_id``, ``created_at``, ``channel``, optional ``team``, ``mql_at``, ``sql_at``,
         ``converted_at``, ``customer_id``, ``touches`` and attribute columns; sorted by
-        ``created_at`` then ``lead_id``. None when there is no leads table.
+        ``created_at`` then ``lead_id``. None when there is no leads table. An optional
+        ``referred_by`` names the staff member who brought the lead.
+    staff : pandas.DataFrame or None
+        ``staff_id``, ``department``, ``role``: everyone who can bring business, marketers
+        or not; sorted by ``staff_id``. None when there is no staff table.
     """
 
     customers: pd.DataFrame
     orders: pd.DataFrame
     spend: pd.DataFrame
     leads: pd.DataFrame | None
+    staff: pd.DataFrame | None = None
 
     @property
     def paid_channels(self) -> list[str]:
@@ -83,6 +89,8 @@ class Dataset:
         tables = {"customers": self.customers, "orders": self.orders, "spend": self.spend}
         if self.leads is not None:
             tables["leads"] = self.leads
+        if self.staff is not None:
+            tables["staff"] = self.staff
         return tables
 
 
@@ -191,7 +199,7 @@ def validate_tables(raw: Mapping[str, pd.DataFrame]) -> Dataset:
         if table in raw:
             typed[table], found = check_table(TABLE_SPECS[table], raw[table])
             violations += found
-    violations += check_customer_keys(typed)
+    violations += check_customer_keys(typed) + check_referrers(typed)
     if violations:
         order = [*REQUIRED_TABLES, *OPTIONAL_TABLES]
         raise ContractError(sorted(violations, key=lambda found: order.index(found.table)))
@@ -201,6 +209,7 @@ def validate_tables(raw: Mapping[str, pd.DataFrame]) -> Dataset:
         orders=ordered["orders"],
         spend=ordered["spend"],
         leads=ordered.get("leads"),
+        staff=ordered.get("staff"),
     )
 
 
@@ -262,9 +271,9 @@ def describe_dataset(dataset: Dataset) -> pd.DataFrame:
             {
                 "table": table,
                 "rows": len(frame),
-                "date_column": column,
-                "first": frame[column].min(),
-                "last": frame[column].max(),
+                "date_column": column or None,
+                "first": frame[column].min() if column else pd.NaT,
+                "last": frame[column].max() if column else pd.NaT,
             }
         )
     return pd.DataFrame(rows)
@@ -278,8 +287,9 @@ def dataset_summary(dataset: Dataset) -> dict[str, Any]:
     """Return rows and date range per table, and the paid and unpaid channels, JSON-ready."""
     described = describe_dataset(dataset).to_dict("records")
     tables = {
-        str(row["table"]): {"rows": int(row["rows"]), "first": _day(row["first"]),
-                            "last": _day(row["last"])}
+        str(row["table"]): {"rows": int(row["rows"])} | (
+            {"first": _day(row["first"]), "last": _day(row["last"])}
+            if pd.notna(row["first"]) else {})
         for row in described
     }
     return {"tables": tables, "paid_channels": dataset.paid_channels,

@@ -14,7 +14,7 @@ import pandas as pd
 
 from features.contract_errors import Violation, rows_violation
 
-ID_COLUMNS = frozenset({"customer_id", "order_id", "lead_id"})
+ID_COLUMNS = frozenset({"customer_id", "order_id", "lead_id", "staff_id", "referred_by"})
 TIMESTAMP_COLUMNS = frozenset(
     {"acquired_at", "ordered_at", "created_at", "mql_at", "sql_at", "converted_at", "week"}
 )

@@ -22,6 +22,7 @@ MUST_BE_UNIQUE = "must be unique"
 MUST_BE_NON_NEGATIVE = "must be >= 0"
 MUST_BE_MONDAY = "must be a Monday at 00:00"
 MUST_EXIST_IN_CUSTOMERS = "must exist in customers"
+MUST_EXIST_IN_STAFF = "must exist in staff"
 MUST_NOT_PRECEDE_CREATED = "must not be before created_at"
 TABLE_IS_EMPTY = "table is empty"
 
@@ -109,9 +110,17 @@ TABLE_SPECS: dict[str, TableSpec] = {
         time_column="created_at",
         unique=("lead_id",),
     ),
+    "staff": TableSpec(
+        name="staff",
+        required=("staff_id", "department", "role"),
+        keys=("staff_id",),
+        sort_by=("staff_id",),
+        time_column="",  # staff rows are not dated
+        unique=("staff_id",),
+    ),
 }
 REQUIRED_TABLES = ("customers", "orders", "spend")
-OPTIONAL_TABLES = ("leads",)
+OPTIONAL_TABLES = ("leads", "staff")
 LEAD_MILESTONES = ("mql_at", "sql_at", "converted_at")
 
 
@@ -303,3 +312,23 @@ def check_customer_keys(tables: Mapping[str, pd.DataFrame]) -> list[Violation]:
                 rows_violation(name, "customer_id", MUST_EXIST_IN_CUSTOMERS, frame, orphans, shown)
             )
     return violations
+
+
+def check_referrers(tables: Mapping[str, pd.DataFrame]) -> list[Violation]:
+    """Check that every ``leads.referred_by`` names a member of the staff table.
+
+    A referral without a staff table is a violation too: credit must go to someone known.
+    Null referrers (leads nobody referred) are fine.
+    """
+    leads = tables.get("leads")
+    if leads is None or "referred_by" not in leads.columns:
+        return []
+    staff = tables.get("staff")
+    known: list[object] = (staff["staff_id"].dropna().unique().tolist()
+                           if staff is not None and "staff_id" in staff.columns else [])
+    ids = leads["referred_by"]
+    orphans = (ids.notna() & ~ids.isin(known)).to_numpy().nonzero()[0]
+    if not orphans.size:
+        return []
+    return [rows_violation("leads", "referred_by", MUST_EXIST_IN_STAFF, leads, orphans,
+                           [*TABLE_SPECS["leads"].keys, "referred_by"])]

@@ -44,6 +44,9 @@ PREPARED_CUSTOMERS = Output("prepared", "customers.parquet")
 PREPARED_ORDERS = Output("prepared", "orders.parquet")
 PREPARED_SPEND = Output("prepared", "spend.parquet")
 PREPARED_LEADS = Output("prepared", "leads.parquet")
+PREPARED_STAFF = Output("prepared", "staff.parquet")
+PREPARED_TABLES = {"customers": PREPARED_CUSTOMERS, "orders": PREPARED_ORDERS,
+                   "spend": PREPARED_SPEND, "leads": PREPARED_LEADS, "staff": PREPARED_STAFF}
 PREPARE_METRICS = Output("metrics", "prepare.json")
 # features
 CUSTOMER_FEATURES = Output("features", "customers.parquet")

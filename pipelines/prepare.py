@@ -13,16 +13,13 @@ from pipelines.params import load_params
 
 
 def write_prepared(dataset: Dataset, out: Path) -> None:
-    """Write each table as Parquet in ``out`` (``paths.prepared``); leads only when present."""
-    tables = {outputs.PREPARED_CUSTOMERS: dataset.customers,
-              outputs.PREPARED_ORDERS: dataset.orders, outputs.PREPARED_SPEND: dataset.spend}
-    stale = out / outputs.PREPARED_LEADS.name
-    if dataset.leads is not None:
-        tables[outputs.PREPARED_LEADS] = dataset.leads
-    elif stale.exists():
-        stale.unlink()
-    for output, frame in tables.items():
-        write_parquet(out / output.name, frame)
+    """Write each table as Parquet in ``out`` (``paths.prepared``); optional ones when present."""
+    tables = dataset.tables()
+    for name, output in outputs.PREPARED_TABLES.items():
+        if name in tables:
+            write_parquet(out / output.name, tables[name])
+        elif (out / output.name).exists():  # an optional table the new input lacks
+            (out / output.name).unlink()
 
 
 def main() -> int:

@@ -118,7 +118,7 @@ def summary_table(dataset: Dataset) -> Table:
         table.add_row(
             str(row.table),
             str(row.rows),
-            str(row.date_column),
+            str(row.date_column or "-"),
             _format_time(row.first),
             _format_time(row.last),
         )

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from features.contract import Dataset
+from features.contract_rules import REQUIRED_TABLES
 from models.io import read_json
 from pipelines import outputs
 from pipelines.params import Paths
@@ -31,15 +32,13 @@ def required(path: Path, what: str, stage: str) -> Path:
 
 
 def read_prepared(directory: str | Path) -> Dataset:
-    """Read the ``prepare`` stage's typed Parquet tables; leads are optional."""
+    """Read the ``prepare`` stage's typed Parquet tables; leads and staff are optional."""
     root = Path(directory)
-    leads_path = root / outputs.PREPARED_LEADS.name
-    return Dataset(
-        customers=pd.read_parquet(root / outputs.PREPARED_CUSTOMERS.name),
-        orders=pd.read_parquet(root / outputs.PREPARED_ORDERS.name),
-        spend=pd.read_parquet(root / outputs.PREPARED_SPEND.name),
-        leads=pd.read_parquet(leads_path) if leads_path.exists() else None,
-    )
+    found = {name: pd.read_parquet(root / output.name)  # a missing required table raises
+             for name, output in outputs.PREPARED_TABLES.items()
+             if name in REQUIRED_TABLES or (root / output.name).exists()}
+    return Dataset(customers=found["customers"], orders=found["orders"], spend=found["spend"],
+                   leads=found.get("leads"), staff=found.get("staff"))
 
 
 def read_cutoff(paths: Paths) -> pd.Timestamp:
