@@ -19,7 +19,7 @@ from models.allocation.plan import Bounds
 from models.allocation.planning import Plan, make_plan
 from models.allocation.whatif import constraints_from_limits, frontier
 from pipelines.app.charts import curves_figure, frontier_figure
-from pipelines.app.layout import grid, plan_grid
+from pipelines.app.layout import grid, phase_names, plan_grid
 from pipelines.app.view import export_csv, parse_limits, plan_rows, summary, table_rows, total_row
 from pipelines.inputs.app import AppWorld
 
@@ -142,17 +142,18 @@ def _keep(message: str) -> tuple[Any, ...]:
     return (*(no_update for _ in OUTPUT_KEYS[:-1]), message)
 
 
-def phase_weights(world: AppWorld, phase: str | None, column: str) -> Any:
-    """Show the KPI weights of one phase (rows of ``kpi_weights_profiles.csv``)."""
+def phase_weights(world: AppWorld, phase: str | None) -> Any:
+    """Show the KPI weights of one phase, largest first (``kpi_weights_profiles.csv``)."""
     profiles = world.kpi_profiles
-    if profiles is None or phase is None:
+    if profiles is None or phase not in phase_names(profiles):
         return ""
-    rows = profiles[profiles[column] == phase]
-    return grid(list(rows.columns), table_rows(rows), "phase-table")
+    rows = profiles[["kpi", str(phase)]].rename(columns={str(phase): "weight"})
+    order = pd.to_numeric(rows["weight"], errors="coerce").fillna(0.0)
+    rows = rows.iloc[order.sort_values(ascending=False, kind="stable").index]
+    return grid(["kpi", "weight"], table_rows(rows), "phase-table")
 
 
-def register(app: Dash, world: AppWorld, profile_column: str | None,
-             cache: dict[Any, Any]) -> None:
+def register(app: Dash, world: AppWorld, cache: dict[Any, Any]) -> None:
     """Wire the callbacks: re-plan on any input, then its frontier; export; phase weights.
 
     ``cache`` holds the frontiers drawn so far (see :func:`frontier_output`).
@@ -183,7 +184,7 @@ def register(app: Dash, world: AppWorld, profile_column: str | None,
             return no_update
         return dcc.send_string(export_csv(stored["records"]), EXPORT_NAME)
 
-    if profile_column is not None:
+    if world.scorecard is not None and phase_names(world.kpi_profiles):
         @app.callback(Output("phase-weights", "children"), Input("phase", "value"))
         def _phase(phase: str | None) -> Any:
-            return phase_weights(world, phase, profile_column)
+            return phase_weights(world, phase)

@@ -20,7 +20,6 @@ LEFT = CELL | {"textAlign": "left"}
 PAGE = {"fontFamily": "system-ui, sans-serif", "maxWidth": "1200px", "margin": "0 auto",
         "padding": "12px", "color": "#222"}
 MESSAGE = {"color": "#a61b1b", "fontWeight": "bold", "minHeight": "1.4em"}
-PROFILE_COLUMNS = ("phase", "profile")
 
 
 def grid(headers: Sequence[str], rows: Sequence[Sequence[str]], table_id: str,
@@ -99,6 +98,13 @@ def csv_tab(frame: pd.DataFrame | None, label: str, table_id: str, intro: str) -
         html.P(intro), grid(list(frame.columns), table_rows(frame), table_id)])
 
 
+def phase_names(profiles: pd.DataFrame | None) -> list[str]:
+    """Return the phases of ``kpi_weights_profiles.csv`` (every column but ``kpi``)."""
+    if profiles is None or "kpi" not in profiles:
+        return []
+    return [str(c) for c in profiles.columns if c != "kpi"]
+
+
 def scorecard_tab(world: AppWorld) -> dcc.Tab | None:
     """Show the team scorecard with its targets, and the KPI weights of the chosen phase."""
     if world.scorecard is None:
@@ -106,13 +112,13 @@ def scorecard_tab(world: AppWorld) -> dcc.Tab | None:
     children: list[Any] = [
         html.P("Each team's latest KPIs, their 0-100 scores and next month's targets."),
         grid(list(world.scorecard.columns), table_rows(world.scorecard), "scorecard")]
-    profiles = world.kpi_profiles
-    column = next((c for c in PROFILE_COLUMNS if profiles is not None and c in profiles), None)
-    if profiles is not None and column is not None:
-        phases = sorted(set(profiles[column]))
+    phases = phase_names(world.kpi_profiles)
+    if phases:
         children += [html.H3("KPI weights by phase"),
+                     html.P("The weights each strategy phase would give the KPIs; the scorecard "
+                            "above uses the phase set in params.yaml."),
                      dcc.Dropdown(id="phase", options=[{"label": p, "value": p} for p in phases],
-                                  value=phases[0] if phases else None, clearable=False),
+                                  value=phases[-1], clearable=False, style={"width": "14em"}),
                      html.Div(id="phase-weights")]
     return dcc.Tab(label="Scorecard", value="scorecard-tab", children=children)
 

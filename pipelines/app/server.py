@@ -7,7 +7,7 @@ from typing import Any
 from dash import Dash
 
 from pipelines.app.callbacks import Request, frontier_output, register, render, replan
-from pipelines.app.layout import PROFILE_COLUMNS, page
+from pipelines.app.layout import page
 from pipelines.inputs.app import AppWorld
 
 DEFAULT_HOST = "127.0.0.1"
@@ -33,9 +33,7 @@ def build_app(world: AppWorld, weeks: int = DEFAULT_WEEKS) -> Dash:
     cache: dict[Any, Any] = {}
     first["frontier"] = frontier_output(world, first["store"], cache)
     app.layout = page(world, round(budget), weeks, first)
-    profiles = world.kpi_profiles
-    column = next((c for c in PROFILE_COLUMNS if profiles is not None and c in profiles), None)
-    register(app, world, column if world.scorecard is not None else None, cache)
+    register(app, world, cache)
     return app
 
 

@@ -23,8 +23,8 @@ def app(
 ) -> None:
     """Start a local web page to move the budget, set limits, lock channels and see the plan.
 
-    Reads the fitted curves, channel CLTV, P(convert) and bootstrap sets (run `dvc repro
-    allocate` first); retrains nothing. Open the printed address in a browser; Ctrl+C stops it.
+    Reads the fitted curves, channel CLTV, P(convert) and bootstrap sets; retrains nothing.
+    Run `dvc repro allocate` first. Open the printed address in a browser; Ctrl+C stops it.
 
     Example: channelwise app --port 8050
     """
