@@ -1,4 +1,4 @@
-"""Stage ``kpi_weights``: KPI weights from evidence, strategy profiles and the team scorecard."""
+"""Stage ``kpi_weights``: KPI weights from evidence under each phase, and the team scorecard."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from models.figures import png_bytes
 from models.io import write_bytes, write_csv, write_json
 from models.kpi.figures import shap_summary_figure
 from models.kpi.outcome import build_outcome
-from models.kpi.profiles import PROFILE_MULTIPLIERS, profiles_table
+from models.kpi.phases import fit_phases, phases_table
 from models.kpi.scorecard import build_scorecard, scorecard_directions
 from models.kpi.summary import run_summary
-from models.kpi.weights import KpiWeightModel
 from pipelines import outputs
 from pipelines.inputs import read_prepared
 from pipelines.params import load_params
@@ -37,19 +36,19 @@ def main() -> None:
                             cfg.horizon_days, cfg.horizon_months)
     rows = panel.merge(outcome, on=["team", "month"], validate="one_to_one")
     kpis = [name for name in KPI_NAMES if name in panel.columns]
-    model = KpiWeightModel(booster=cfg.booster, **cfg.model).fit(
-        rows[kpis], rows["outcome"], rows["team"], rows["month"])
-    weights = model.weight_table(PROFILE_MULTIPLIERS[cfg.profile])
+    models = fit_phases(rows, kpis, {"booster": cfg.booster, **cfg.model})
+    model = models[cfg.phase]
+    weights = model.weight_table()
     card = build_scorecard(panel[["team", "month", *kpis]],
                            dict(zip(weights["kpi"], weights["weight"], strict=True)),
                            scorecard_directions(weights), cfg.targets)
     tables = {outputs.KPI_WEIGHTS: weights, outputs.TEAM_SCORECARD: card,
-              outputs.KPI_WEIGHTS_PROFILES: profiles_table(model.weights_)}
+              outputs.KPI_WEIGHTS_PROFILES: phases_table(models, cfg.phase)}
     for output, table in tables.items():
         write_csv(output.path(paths), table, float_format="%.4f")
     figure = shap_summary_figure(model.shap_values_, rows[kpis], model.weights_, params.seed)
     write_bytes(outputs.KPI_SHAP_SUMMARY.path(paths), png_bytes(figure))
-    metrics = run_summary(model, rows, cfg.profile.value, predictions is not None)
+    metrics = run_summary(models, rows, cfg.phase, predictions is not None)
     write_json(outputs.KPI_WEIGHTS_METRICS.path(paths), metrics)
     log_run(paths, "kpi_weights", cfg, metrics,
             artifacts=[*(o.path(paths) for o in tables), outputs.KPI_SHAP_SUMMARY.path(paths)])

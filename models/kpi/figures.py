@@ -10,12 +10,12 @@ from matplotlib.figure import Figure
 def shap_summary_figure(
     shap_values: pd.DataFrame, kpis: pd.DataFrame, weights: pd.Series, random_state: int = 0
 ) -> Figure:
-    """Draw one row of points per KPI: out-of-fold SHAP value, coloured by the KPI's value.
+    """Draw one row of points per KPI: held-out SHAP value, coloured by the KPI's value.
 
     Parameters
     ----------
     shap_values : pandas.DataFrame
-        Out-of-fold SHAP values, one column per KPI.
+        Held-out SHAP values of the within-team model, one column per KPI.
     kpis : pandas.DataFrame
         The KPI values of the same rows and columns.
     weights : pandas.Series
@@ -43,7 +43,7 @@ def shap_summary_figure(
     axes.axvline(0.0, color="grey", linewidth=0.8)
     axes.set_yticks(range(len(order)),
                     [f"{kpi} (w={order.loc[kpi, 'weight']:.2f})" for kpi in order.index])
-    axes.set_xlabel("out-of-fold SHAP value (effect on next-quarter net value)")
+    axes.set_xlabel("held-out SHAP value, within teams (effect on the next quarter's outcome)")
     axes.set_title("What leads to value: KPI effects, coloured by KPI level (red = high)")
     if len(order):
         figure.colorbar(points, ax=axes, label="KPI percentile")

@@ -1,33 +1,37 @@
-"""The JSON summary of a KPI weight run: fit quality, importances, weights and provenance."""
+"""The JSON summary of a KPI weight run: fit quality, evidence, weights per phase, provenance."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
-from models.kpi.profiles import unchanged_profiles
+from models.kpi.phases import Phase, unevidenced
 from models.kpi.weights import KpiWeightModel
 
 
 def run_summary(
-    model: KpiWeightModel, rows: pd.DataFrame, profile: str, used_cltv_model: bool
+    models: Mapping[Phase, KpiWeightModel], rows: pd.DataFrame, phase: Phase,
+    used_cltv_model: bool,
 ) -> dict[str, Any]:
-    """Summarise the run: fit quality, raw and null importances, weights, provenance."""
-    def by_kpi(series: pd.Series) -> dict[str, float]:
-        return {str(kpi): float(value) for kpi, value in series.items()}
+    """Summarise the run: held-out fit, error reductions and weights per phase, provenance."""
+    def by_kpi(model: KpiWeightModel, values: Any) -> dict[str, float]:
+        return {str(kpi): float(value) for kpi, value in zip(model.feature_names_in_, values,
+                                                             strict=True)}
 
-    evidence = model.evidence_
+    selected = models[phase]
     return {
-        "oof_r2": float(model.oof_r2_),
-        "raw_importance": by_kpi(model.raw_importance_),
-        "null_importance": by_kpi(model.null_importance_),
-        "weights": by_kpi(model.weights_),
-        "no_evidence": [kpi for kpi, ok in zip(evidence.kpis, evidence.evidence, strict=True)
-                        if not ok],
-        "no_evidence_fallback": bool(evidence.fallback),
-        "profile": profile,
-        "profiles_equal_to_balanced": unchanged_profiles(model.weights_),
+        "phase": phase.value,
+        "within_r2": float(selected.within_r2_),
+        "between_r2": float(selected.between_r2_),
+        "error_reduction": by_kpi(selected, selected.facts_.reduction),
+        "weights": by_kpi(selected, selected.weights_),
+        "no_evidence": unevidenced(models)[phase.value],
+        "no_evidence_fallback": bool(selected.evidence_.fallback),
+        "phases": {p.value: {"weights": by_kpi(m, m.weights_), "within_r2": float(m.within_r2_),
+                             "between_r2": float(m.between_r2_)} for p, m in models.items()},
+        "no_evidence_by_phase": unevidenced(models),
         "rows": len(rows),
         "teams": int(rows["team"].nunique()),
         "months": [str(rows["month"].min().date()), str(rows["month"].max().date())],

@@ -168,7 +168,7 @@ def kpi_weights_figure(weights: pd.DataFrame) -> Figure:
 
 
 def kpi_profiles_figure(profiles: pd.DataFrame) -> Figure:
-    """Weights of each KPI under every profile column (balanced, growth, profit), grouped."""
+    """Weights of each KPI under every phase column (launch, growth, profit), grouped."""
     names = [c for c in profiles.columns if c != "kpi"]
     table = profiles.iloc[::-1].reset_index(drop=True)
     figure = new_figure(8.0, 0.5 * len(table) + 1.3)

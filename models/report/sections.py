@@ -315,7 +315,7 @@ def top_leads_html(scores: pd.DataFrame, top: int) -> str:
 
 
 def kpis_section(inputs: ReportInputs) -> str:
-    """Section ``kpis``: weights with intervals, the profiles side by side, the team scorecard."""
+    """Section ``kpis``: weights with intervals, the phases side by side, the team scorecard."""
     intro = ("Suggested weights for the KPIs in a team's scorecard, learned from which KPIs "
              "went on to create value, with intervals and the evidence behind each.")
     weights = inputs.kpi_weights
@@ -333,15 +333,18 @@ def kpis_section(inputs: ReportInputs) -> str:
                         {"weight": lambda v: number(v, 3)}, {"band": "interval"},
                         numeric=["weight", "band"]),
              figure_html(kpi_weights_figure(weights), "KPI weights with intervals")]
-    parts.append("<h3>Strategy profiles side by side</h3>")
-    profiles = inputs.kpi_profiles
-    if profiles is not None and len(profiles) and "kpi" in profiles.columns:
-        values = [c for c in profiles.columns if c != "kpi"]
-        parts += [table_html(profiles, dict.fromkeys(values, lambda v: number(v, 3)),
+    parts.append("<h3>Strategy phases side by side</h3>")
+    phases = inputs.kpi_profiles
+    if phases is not None and len(phases) and "kpi" in phases.columns:
+        values = [c for c in phases.columns if c != "kpi"]
+        parts += [note_html("Each phase learns the weights against its own outcome: launch, "
+                            "customers acquired; growth, new-customer value; profit, value "
+                            "net of spend. A KPI without evidence under a phase gets 0."),
+                  table_html(phases, dict.fromkeys(values, lambda v: number(v, 3)),
                              numeric=values),
-                  figure_html(kpi_profiles_figure(profiles), "KPI weights by profile")]
+                  figure_html(kpi_profiles_figure(phases), "KPI weights by phase")]
     else:
-        parts.append(missing_html("Profiles", ["reports/kpi_weights_profiles.csv"]))
+        parts.append(missing_html("Phases", ["reports/kpi_weights_profiles.csv"]))
     parts += ["<h3>Team scorecard</h3>", scorecard_html(inputs.team_scorecard, weights),
               stored_figure(inputs, "kpi_shap_summary.png", "SHAP summary of the KPI model",
                             "How each KPI moved the next quarter's value (stage kpi_weights).")]
@@ -349,15 +352,16 @@ def kpis_section(inputs: ReportInputs) -> str:
 
 
 def kpi_facts(metrics: dict[str, Any] | None) -> str:
-    """Profile, teams, months and fit of the KPI model, from metrics/kpi_weights.json."""
+    """Phase, teams, months and held-out fit of the KPI model, from metrics/kpi_weights.json."""
     if not metrics:
         return ""
     months = metrics.get("months") or []
-    pairs = [("profile", text(metrics.get("profile"))), ("teams", number(metrics.get("teams"))),
+    pairs = [("phase", text(metrics.get("phase"))), ("teams", number(metrics.get("teams"))),
              ("months", " to ".join(map(str, months))),
-             ("out-of-fold R²", number(metrics.get("oof_r2"), 3))]
+             ("held-out R², within teams", number(metrics.get("within_r2"), 3)),
+             ("held-out R², between teams", number(metrics.get("between_r2"), 3))]
     if metrics.get("no_evidence_fallback"):
-        pairs.append(("evidence", "no KPI cleared the shuffled-outcome null; weights are "
+        pairs.append(("evidence", "no KPI cleared the evidence rule; weights are "
                                   "kept from the point estimate, treat them as weak"))
     return facts_html(pairs)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from features.kpis import KpiWindows
-from models.kpi.profiles import Profile
+from models.kpi.phases import Phase
 from models.kpi.scorecard import TargetRule
 from models.kpi.weights import BoosterSettings
 from pipelines.params import choice, integer, number
@@ -16,9 +16,9 @@ SECTION = "kpi_weights"
 
 @dataclass(frozen=True)
 class KpiWeightsParams:
-    """Params of stage ``kpi_weights``: KPI windows, outcome, weight model, profile, targets."""
+    """Params of stage ``kpi_weights``: KPI windows, outcome, weight model, phase, targets."""
 
-    profile: Profile
+    phase: Phase
     windows: KpiWindows
     horizon_days: int
     horizon_months: int
@@ -29,7 +29,7 @@ class KpiWeightsParams:
 
 def parse_kpi_weights(section: dict[str, Any], seed: int) -> KpiWeightsParams:
     """Validate the ``kpi_weights`` section."""
-    profile = choice({"profile": "balanced"} | section, "profile", SECTION, Profile)
+    phase = choice({"phase": "profit"} | section, "phase", SECTION, Phase)
 
     def num(key: str, low: float, high: float) -> float:
         return number(section, key, SECTION, low, high)
@@ -49,15 +49,17 @@ def parse_kpi_weights(section: dict[str, Any], seed: int) -> KpiWeightsParams:
         reg_lambda=num("reg_lambda", 0, 1e6), subsample=num("subsample", 0.05, 1),
         colsample_bytree=num("colsample_bytree", 0.05, 1), n_jobs=whole("n_jobs", 1, 64))
     model = {"n_splits": whole("n_splits", 2, 50),
-             "n_null_repeats": whole("n_null_repeats", 1, 1000),
              "n_cv_repeats": whole("n_cv_repeats", 1, 100),
-             "n_bootstrap": whole("n_bootstrap", 10, 10_000),
-             "n_bootstrap_null_repeats": whole("n_bootstrap_null_repeats", 1, 100),
+             "n_permutations": whole("n_permutations", 1, 100),
+             "half_window": whole("half_window", 1, 60),
+             "ridge_alpha": num("ridge_alpha", 0, 1e6),
+             "min_reduction": num("min_reduction", 0, 0.5),
+             "n_bootstrap": whole("n_bootstrap", 10, 100_000),
              "interval": num("interval", 0.5, 0.99), "random_state": seed}
     targets = TargetRule(stretch=num("target_stretch", 0, 1),
                          peer_quantile=num("target_peer_quantile", 0.5, 1),
                          recent_months=whole("target_recent_months", 1, 24))
-    return KpiWeightsParams(profile=profile, windows=windows,
+    return KpiWeightsParams(phase=phase, windows=windows,
                             horizon_days=whole("horizon_days", 30, 3650),
                             horizon_months=whole("horizon_months", 1, 24), booster=booster,
                             model=model, targets=targets)

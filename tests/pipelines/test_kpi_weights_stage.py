@@ -17,8 +17,8 @@ from pipelines.params.kpi_weights import parse_kpi_weights
 from pipelines.prepare import write_prepared
 
 REPO_PARAMS = Path(__file__).resolve().parents[2] / "params.yaml"
-CHEAP = {"n_null_repeats": 2, "n_bootstrap": 10, "n_bootstrap_null_repeats": 1,
-         "n_estimators": 60, "profile": "growth"}
+CHEAP = {"n_cv_repeats": 1, "n_permutations": 1, "n_bootstrap": 50, "n_estimators": 60,
+         "phase": "growth"}
 
 
 def run_stage(root: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
@@ -39,7 +39,7 @@ def run_stage(root: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     return {key: Path(value) for key, value in params["paths"].items()}
 
 
-def test_stage_writes_weights_profiles_scorecard_figure_and_metrics(
+def test_stage_writes_weights_phases_scorecard_figure_and_metrics(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     logged: list[dict] = []
@@ -51,27 +51,30 @@ def test_stage_writes_weights_profiles_scorecard_figure_and_metrics(
     assert list(weights.columns) == ["kpi", "weight", "weight_low", "weight_high", "direction",
                                      "rationale"]
     assert weights["weight"].sum() == pytest.approx(1.0, abs=1e-3)
-    profiles = pd.read_csv(paths["reports"] / "kpi_weights_profiles.csv")
-    assert list(profiles.columns) == ["kpi", "balanced", "growth", "profit"]
-    growth = profiles.set_index("kpi")["growth"]
+    phases = pd.read_csv(paths["reports"] / "kpi_weights_profiles.csv")
+    assert list(phases.columns) == ["kpi", "launch", "growth", "profit"]
+    assert phases[["launch", "growth", "profit"]].sum().to_numpy() == pytest.approx(1.0, abs=1e-3)
+    growth = phases.set_index("kpi")["growth"]
     assert weights.set_index("kpi")["weight"].reindex(growth.index).to_numpy() == pytest.approx(
-        growth.to_numpy(), abs=1e-4)  # the selected profile is growth
+        growth.to_numpy(), abs=1e-4)  # the selected phase is growth
     card = pd.read_csv(paths["reports"] / "team_scorecard.csv")
     assert len(card) == 4 and card["team"].is_unique  # the small world has 4 teams
     assert {"score", "rank", "lead_to_customer_rate_target"} <= set(card.columns)
     assert (paths["figures"] / "kpi_shap_summary.png").stat().st_size > 10_000
     metrics = json.loads((paths["metrics"] / "kpi_weights.json").read_text())
-    assert {"oof_r2", "null_importance", "raw_importance", "weights"} <= set(metrics)
+    assert {"within_r2", "between_r2", "error_reduction", "weights", "phases"} <= set(metrics)
+    assert metrics["phase"] == "growth" and set(metrics["phases"]) == {"launch", "growth",
+                                                                        "profit"}
     assert metrics["outcome_source"] == "value_curve"
     assert logged == [metrics]
 
 
-def test_bad_profile_is_a_params_error() -> None:
-    section = yaml.safe_load(REPO_PARAMS.read_text())["kpi_weights"] | {"profile": "margin"}
-    with pytest.raises(ParamsError, match="profile"):
+def test_bad_phase_is_a_params_error() -> None:
+    section = yaml.safe_load(REPO_PARAMS.read_text())["kpi_weights"] | {"phase": "balanced"}
+    with pytest.raises(ParamsError, match="phase"):
         parse_kpi_weights(section, seed=1)
     with pytest.raises(ParamsError, match="interval"):
-        parse_kpi_weights(section | {"profile": "profit", "interval": 2}, seed=1)
+        parse_kpi_weights(section | {"phase": "profit", "interval": 2}, seed=1)
 
 
 @pytest.mark.slow  # a fresh MLflow sqlite store alone takes ~15 s to create and fill
@@ -83,5 +86,5 @@ def test_stage_logs_an_mlflow_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert len(runs) == 1
     run = runs.iloc[0]
     assert run["tags.mlflow.runName"] == "kpi_weights"
-    assert run["params.profile"] == "growth"
-    assert "metrics.oof_r2" in runs.columns
+    assert run["params.phase"] == "growth"
+    assert "metrics.within_r2" in runs.columns
