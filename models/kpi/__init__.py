@@ -1,1 +1,1 @@
-"""KPI weights: the outcome, the evidence, the weights, strategy profiles and the team scorecard."""
+"""KPI weights: the outcome, the evidence, the weights, strategy phases and the team scorecard."""
