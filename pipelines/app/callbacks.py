@@ -24,7 +24,7 @@ from pipelines.app.view import export_csv, parse_limits, plan_rows, summary, tab
 from pipelines.inputs.app import AppWorld
 
 # The outputs of a re-plan, in the order of ``on_change``'s tuple.
-OUTPUT_KEYS = ("table", "summary", "caption", "curves", "store", "message")
+OUTPUT_KEYS = ("table", "summary", "caption", "store", "message")
 EXPORT_NAME = "budget_allocation_whatif.csv"
 
 
@@ -76,19 +76,24 @@ def replan(world: AppWorld, request: Request) -> tuple[Plan, int]:
 
 
 def render(world: AppWorld, plan: Plan, weeks: int) -> dict[str, Any]:
-    """Every output of a plan but the frontier, keyed by :data:`OUTPUT_KEYS` (no message)."""
-    inputs, table = world.planning, plan.table
+    """Return the plan's outputs keyed by :data:`OUTPUT_KEYS` (no message; charts follow)."""
+    table = plan.table
     budget = float(table["recommended_weekly_spend"].sum())
     return {
         "table": plan_grid(plan_rows(table), total_row(table)),
         "summary": [html.Li(line) for line in summary(plan, weeks)],
         "caption": f"Plan for a budget of {budget * weeks:,.0f} over {weeks} weeks "
                    f"({budget:,.0f} a week).",
-        "curves": curves_figure(inputs, [float(s) for s in plan.result.spend]),
         "store": {"weeks": weeks, "records": _records(table), "value": plan.result.value,
                   "current_value": plan.current_value},
         "message": "",
     }
+
+
+def curves_output(world: AppWorld, stored: dict[str, Any]) -> Any:
+    """Draw each channel's curve with the stored plan's current and recommended spend."""
+    by_name = {r["channel"]: float(r["recommended_weekly_spend"]) for r in stored["records"]}
+    return curves_figure(world.planning, [by_name[c] for c in world.planning.channels])
 
 
 def frontier_range(current: float, budget: float) -> tuple[float, float]:
@@ -160,7 +165,7 @@ def register(app: Dash, world: AppWorld, cache: dict[Any, Any]) -> None:
     """
     @app.callback(
         Output("plan-table", "children"), Output("summary", "children"),
-        Output("caption", "children"), Output("curves", "figure"), Output("plan-store", "data"),
+        Output("caption", "children"), Output("plan-store", "data"),
         Output("message", "children"),
         Input("budget", "value"), Input("weeks", "value"),
         Input({"type": "min", "index": ALL}, "value"),
@@ -172,10 +177,12 @@ def register(app: Dash, world: AppWorld, cache: dict[Any, Any]) -> None:
                 locks: list[Any]) -> tuple[Any, ...]:
         return on_change(world, Request(budget, weeks, minimums, maximums, locks))
 
-    @app.callback(Output("frontier", "figure"), Input("plan-store", "data"),
-                  prevent_initial_call=True)
-    def _frontier(stored: dict[str, Any] | None) -> Any:
-        return no_update if not stored else frontier_output(world, stored, cache)
+    @app.callback(Output("frontier", "figure"), Output("curves", "figure"),
+                  Input("plan-store", "data"), prevent_initial_call=True)
+    def _charts(stored: dict[str, Any] | None) -> Any:
+        if not stored:
+            return no_update, no_update
+        return frontier_output(world, stored, cache), curves_output(world, stored)
 
     @app.callback(Output("download", "data"), Input("export", "n_clicks"),
                   State("plan-store", "data"), prevent_initial_call=True)

@@ -1,7 +1,7 @@
 """The page's interactive figures (Plotly): the budget frontier and each channel's curve.
 
-Plotly reads a few HTML tags in labels, so every name passes through ``html.escape`` first;
-hover shows the values.
+Plotly reads a few HTML tags in labels, so every name has ``<``, ``>`` and ``&`` escaped
+first (Plotly decodes those entities back to text, not ``&quot;``); hover shows the values.
 """
 
 from __future__ import annotations
@@ -17,11 +17,17 @@ from models.allocation.planning import PlanningInputs
 from models.allocation.whatif import curve_points
 from models.figures import BLUE, GREY, INK, RED
 
+
+def label(name: str) -> str:
+    """Return ``name`` safe for a Plotly label: shown as written, never read as a tag."""
+    return html.escape(name, quote=False)
+
+
 FONT = {"family": "system-ui, sans-serif", "size": 12, "color": INK}
 
 
 def _layout(figure: go.Figure, title: str, height: int) -> go.Figure:
-    figure.update_layout(title={"text": html.escape(title), "x": 0}, height=height, font=FONT,
+    figure.update_layout(title={"text": label(title), "x": 0}, height=height, font=FONT,
                          template="plotly_white", margin={"l": 60, "r": 20, "t": 60, "b": 50},
                          hovermode="closest", legend={"orientation": "h", "y": -0.15})
     return figure
@@ -65,7 +71,7 @@ def curves_figure(inputs: PlanningInputs, recommended: list[float], columns: int
     """Each paid channel's weekly value curve, with its current and recommended spend."""
     names = inputs.channels
     rows = max(1, math.ceil(len(names) / columns))
-    figure = make_subplots(rows=rows, cols=columns, subplot_titles=[html.escape(n) for n in names],
+    figure = make_subplots(rows=rows, cols=columns, subplot_titles=[label(n) for n in names],
                            horizontal_spacing=0.08, vertical_spacing=0.5 / rows)
     upto = max(float(inputs.history_cap.max()), max(recommended, default=0.0)) * 1.05
     for i, name in enumerate(names):
@@ -74,17 +80,19 @@ def curves_figure(inputs: PlanningInputs, recommended: list[float], columns: int
         curve = inputs.curves.channel(name)
         points = curve_points(curve, vpu, max(float(inputs.history_cap[i]), recommended[i],
                                               upto / 4))
-        label = html.escape(name)
+        text = label(name)
         figure.add_scatter(x=points["spend"], y=points["value"], mode="lines", row=row, col=col,
-                           line={"color": BLUE}, showlegend=False, name=label,
+                           line={"color": BLUE}, showlegend=False, name=text,
                            hovertemplate="spend %{x:,.0f}/wk<br>value %{y:,.0f}/wk"
                                          "<extra>%{fullData.name}</extra>")
         for spend, what, color in ((float(inputs.current[i]), "current", GREY),
                                    (recommended[i], "recommended", RED)):
             figure.add_scatter(x=[spend], y=[vpu * float(curve.response(spend))], mode="markers",
                                row=row, col=col, marker={"color": color, "size": 10},
-                               name=what, legendgroup=what, showlegend=i == 0, text=[label],
+                               name=what, legendgroup=what, showlegend=i == 0, text=[text],
                                hovertemplate=f"{what} %{{x:,.0f}}/wk<br>value %{{y:,.0f}}/wk"
                                              "<extra>%{text}</extra>")
     figure.update_xaxes(title_text="weekly spend", title_font={"size": 11})
-    return _layout(figure, "Response curves: weekly value by weekly spend", 260 * rows + 80)
+    _layout(figure, "Response curves: weekly value by weekly spend", 260 * rows + 80)
+    return figure.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.04,
+                                        "xanchor": "right", "x": 1})

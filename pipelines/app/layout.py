@@ -86,7 +86,7 @@ def plan_section(world: AppWorld, budget: float, weeks: int, first: dict[str, An
         dcc.Download(id="download"),
         dcc.Store(id="plan-store", data=first["store"]),
         dcc.Graph(id="frontier", figure=first.get("frontier", {})),
-        dcc.Graph(id="curves", figure=first["curves"]),
+        dcc.Graph(id="curves", figure=first.get("curves", {})),
     ])
 
 

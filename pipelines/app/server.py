@@ -6,7 +6,14 @@ from typing import Any
 
 from dash import Dash
 
-from pipelines.app.callbacks import Request, frontier_output, register, render, replan
+from pipelines.app.callbacks import (
+    Request,
+    curves_output,
+    frontier_output,
+    register,
+    render,
+    replan,
+)
 from pipelines.app.layout import page
 from pipelines.inputs.app import AppWorld
 
@@ -32,6 +39,7 @@ def build_app(world: AppWorld, weeks: int = DEFAULT_WEEKS) -> Dash:
     first = render(world, plan, weeks)
     cache: dict[Any, Any] = {}
     first["frontier"] = frontier_output(world, first["store"], cache)
+    first["curves"] = curves_output(world, first["store"])
     app.layout = page(world, round(budget), weeks, first)
     register(app, world, cache)
     return app

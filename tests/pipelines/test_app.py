@@ -18,12 +18,14 @@ from models.allocation.plan import PLAN_COLUMNS
 from pipelines.app.callbacks import (
     OUTPUT_KEYS,
     Request,
+    curves_output,
     frontier_output,
     on_change,
     phase_weights,
     render,
     replan,
 )
+from pipelines.app.charts import label
 from pipelines.app.server import build_app
 from pipelines.app.view import export_csv, table_rows
 from pipelines.cli import app as cli
@@ -161,6 +163,19 @@ def test_without_alerts_or_scorecard_only_the_plan_tab_is_shown(tmp_path: Path) 
     loaded = load_params(write_world(tmp_path, with_tables=False))
     layout = build_app(load_app_world(loaded.paths, loaded.seed)).layout
     assert [tab.label for tab in layout.children[2].children] == ["Plan"]
+
+
+def test_chart_labels_escape_tags_for_plotly(world: AppWorld) -> None:
+    plan, weeks = replan(world, ask())
+    figure = curves_output(world, render(world, plan, weeks)["store"])
+    recommended = next(t for t in figure.data
+                       if t.name == "recommended" and t.text[0] == label(SEARCH))
+    assert recommended.x[0] == pytest.approx(plan.table.set_index("channel").loc[
+        SEARCH, "recommended_weekly_spend"])
+    titles = [a.text for a in figure.layout.annotations]
+    assert titles == [label(c) for c in world.planning.channels]
+    assert label(SEARCH) == "&lt;b&gt;search&lt;/b&gt;"
+    assert label(SOCIAL) == 'social &amp; "friends"'
 
 
 def test_table_rows_round_numbers_but_keep_labels() -> None:
