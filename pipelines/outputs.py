@@ -68,6 +68,7 @@ CONVERSION_GAIN = Output("plots", "conversion_gain.csv")
 CONVERSION_METRICS = Output("metrics", "conversion.json")
 CONVERSION_TABLES = (CHANNEL_CONVERSION, FUNNEL_METRICS, CONVERSION_RELIABILITY, CONVERSION_GAIN)
 LEAD_SCORES = Output("reports", "lead_scores.csv")
+STAFF_CREDIT = Output("reports", "staff_credit.csv")
 # fit_response and allocate
 RESPONSE_CURVES = Output("models", "response/curves.json")
 RESPONSE_METRICS = Output("metrics", "response.json")

@@ -7,8 +7,9 @@ import argparse
 import pandas as pd
 
 from models.conversion.rows import open_lead_ids
-from models.conversion.scoring import SCORE_COLUMNS, score_leads
+from models.conversion.scoring import SCORE_COLUMNS, p_convert, score_leads
 from models.conversion.store import MODEL_FILE, load_conversion_model
+from models.incentives.credit import CREDIT_COLUMNS, staff_credit
 from models.io import write_csv
 from pipelines import outputs
 from pipelines.inputs import read_channel_cltv, read_cutoff, read_prepared
@@ -24,17 +25,24 @@ def main() -> None:
     settings, paths = parse_train_conversion(params.section("train_conversion")), params.paths
     out = outputs.LEAD_SCORES.path(paths)
     model_dir = outputs.CONVERSION_MODEL_DIR.path(paths)
-    leads = read_prepared(paths.prepared).leads
+    data = read_prepared(paths.prepared)
+    leads = data.leads
     if leads is None or not (model_dir / MODEL_FILE).is_file():  # no leads, no model
         write_csv(out, pd.DataFrame(columns=list(SCORE_COLUMNS)))
+        write_csv(outputs.STAFF_CREDIT.path(paths), pd.DataFrame(columns=list(CREDIT_COLUMNS)))
         return
     cutoff = read_cutoff(paths)
     features = pd.read_parquet(outputs.LEAD_FEATURES.path(paths))
     open_ids = open_lead_ids(leads, cutoff, settings.window_days)
     cltv = read_channel_cltv(outputs.CHANNEL_CLTV.path(paths))
-    scores = score_leads(load_conversion_model(model_dir),
-                         features.loc[features["lead_id"].isin(open_ids)], cltv)
+    model = load_conversion_model(model_dir)
+    scores = score_leads(model, features.loc[features["lead_id"].isin(open_ids)], cltv)
     write_csv(out, scores, "%.6f")
+    referred = leads.reindex(columns=["lead_id", "channel", "referred_by", "customer_id"])
+    rows = features["lead_id"].isin(referred.loc[referred["referred_by"].notna(), "lead_id"])
+    credit = staff_credit(referred, p_convert(model, features.loc[rows]), cltv, open_ids,
+                          data.staff)
+    write_csv(outputs.STAFF_CREDIT.path(paths), credit, "%.4f")
 
 
 if __name__ == "__main__":

@@ -97,7 +97,7 @@ def score_leads(
     columns = model_feature_names(model)
     require_columns(features, ["lead_id", "channel", *columns], "leads")
     rows = features[columns]
-    probability = model.predict_proba(rows)[:, 1]
+    probability = p_convert(model, features).to_numpy()
     value = np.full(len(rows), np.nan)
     if cltv is not None:
         value = probability * features["channel"].astype("str").map(cltv).to_numpy(
@@ -106,3 +106,11 @@ def score_leads(
                            "p_convert": probability, "expected_value": value})
     reasons = top_reasons(model.contributions(rows), rows.reset_index(drop=True))
     return pd.concat([scores, reasons], axis=1)
+
+
+def p_convert(model: LeadConversionModel, features: pd.DataFrame) -> pd.Series:
+    """Return the calibrated P(convert) of each lead, indexed by ``lead_id`` (text)."""
+    columns = model_feature_names(model)
+    require_columns(features, ["lead_id", *columns], "leads")
+    return pd.Series(model.predict_proba(features[columns])[:, 1],
+                     index=features["lead_id"].astype("str").to_numpy(), name="p_convert")

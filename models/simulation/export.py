@@ -10,12 +10,18 @@ from models.simulation.world import Scale
 
 
 def write_world(
-    out: str | Path, seed: int, scale: Scale | str, fmt: str = "csv", vary: bool = False
+    out: str | Path, seed: int, scale: Scale | str, fmt: str = "csv", vary: bool = False,
+    referrals: bool = False,
 ) -> dict[str, int]:
-    """Simulate and write the four tables and ``truth.json``; return rows per table."""
-    world = simulate_world(seed, scale, vary=vary)
+    """Simulate and write the tables (staff too, with referrals) and ``truth.json``.
+
+    Returns the rows written per table.
+    """
+    world = simulate_world(seed, scale, vary=vary, referrals=referrals)
     tables = {"customers": world.customers, "orders": world.orders,
               "spend": world.spend, "leads": world.leads}
+    if world.staff is not None:
+        tables["staff"] = world.staff
     for name, frame in tables.items():
         write_table(out, name, frame, fmt)
     write_json(Path(out) / "truth.json", world.truth)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from models.response.curves import geometric_adstock, hill
 from models.simulation.drift import Drift, apply_drifts, drift_truth
+from models.simulation.referrals import add_referrals
 from models.simulation.world import (
     CHANNELS,
     COMPANY_SIZES,
@@ -50,6 +51,7 @@ class SimulatedWorld:
     spend: pd.DataFrame
     leads: pd.DataFrame
     truth: dict[str, Any]
+    staff: pd.DataFrame | None = None
 
 
 def sequential_ids(prefix: str, n: int, width: int) -> np.ndarray:
@@ -339,7 +341,7 @@ def order_table(
 
 def simulate_world(
     seed: int, scale: Scale | str = Scale.DEFAULT, vary: bool = False,
-    kpi_world: int | None = None, drifts: tuple[Drift, ...] = (),
+    kpi_world: int | None = None, drifts: tuple[Drift, ...] = (), referrals: bool = False,
 ) -> SimulatedWorld:
     """Simulate a whole world: the four tables plus ``truth.json`` content.
 
@@ -359,6 +361,9 @@ def simulate_world(
     drifts : tuple of Drift
         KPI changes injected from given weeks (:mod:`models.simulation.drift`), recorded in
         ``truth["drifts"]``; none leaves the world unchanged.
+    referrals : bool
+        Credit half the organic leads to named staff (:mod:`models.simulation.referrals`):
+        a ``staff`` table, ``leads.referred_by`` and ``truth["referrals"]``.
     """
     from models.simulation.kpi_worlds import draw_kpi_world, kpi_world_truth
     from models.simulation.truth import build_truth
@@ -368,6 +373,9 @@ def simulate_world(
     spend, latent, teams = simulate_lead_truth(seed, scale, world, kpi_teams)
     latent = apply_drifts(latent, drifts, teams, world.channels, seed) if drifts else latent
     leads = lead_table(latent, teams, world.channels)
+    staff = referral = None
+    if referrals:
+        leads, staff, referral = add_referrals(leads, latent, seed)
     order_rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
     orders = order_table(order_rng, leads, latent)
     multiplier = SCALES[Scale(scale)].lead_multiplier
@@ -376,5 +384,7 @@ def simulate_world(
         truth["kpi_world"] = kpi_world_truth(kpi_spec, teams, kpi_world)
     if drifts:
         truth["drifts"] = drift_truth(drifts)
+    if referral is not None:
+        truth["referrals"] = referral
     return SimulatedWorld(customers=customer_table(leads), orders=orders, spend=spend,
-                          leads=leads, truth=truth)
+                          leads=leads, truth=truth, staff=staff)

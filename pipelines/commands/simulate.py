@@ -23,6 +23,9 @@ def simulate(
     fmt: Annotated[str, typer.Option("--format", help="Table format: csv or parquet.")] = "csv",
     vary: Annotated[bool, typer.Option(
         help="Draw a seed-specific variant world: curve shapes, seasonality, economics.")] = False,
+    referrals: Annotated[bool, typer.Option(
+        help="Named staff refer half the organic leads: a staff table and leads.referred_by, "
+        "with each member's true value in truth.json.")] = False,
 ) -> None:
     """Simulate a marketing world: customers, orders, spend, leads and truth.json.
 
@@ -34,7 +37,7 @@ def simulate(
     if fmt not in {"csv", "parquet"}:
         raise fail(f"--format must be csv or parquet, not {fmt!r}")
     with console.status(f"Simulating the {scale.value} world (seed {seed})..."):
-        sizes = write_world(out, seed, scale, fmt, vary=vary)
+        sizes = write_world(out, seed, scale, fmt, vary=vary, referrals=referrals)
     for table, rows in sizes.items():
         console.print(f"  {table:<10} {rows:>12,} rows")
     console.print(f"Wrote {out}/ (tables + truth.json)")

@@ -17,10 +17,12 @@ class SimulateParams:
 
     scale: Scale
     vary: bool = False
+    referrals: bool = False
 
 
 def parse_simulate(section: dict[str, Any]) -> SimulateParams:
-    """Validate the ``simulate`` section: ``scale`` (small | default | large), ``vary``."""
-    section = {"scale": "default", "vary": False} | section
+    """Validate the ``simulate`` section: ``scale`` (small | default | large), the flags."""
+    section = {"scale": "default", "vary": False, "referrals": False} | section
     return SimulateParams(scale=choice(section, "scale", SECTION, Scale),
-                          vary=flag(section, "vary", SECTION))
+                          vary=flag(section, "vary", SECTION),
+                          referrals=flag(section, "referrals", SECTION))
