@@ -146,7 +146,10 @@ def test_planner_moves_the_budget_locks_a_channel_and_reads_the_plan(
     driver.get(server)
     ready = time.perf_counter() - start + wait_until(
         lambda: len(plan_rows(driver)) == len(CHANNELS) + 1
-        and driver.find_element(By.ID, "budget").is_enabled(), 10, "the first plan")
+        and driver.find_element(By.ID, "budget").is_enabled()
+        and driver.execute_script("return ['frontier', 'curves'].every(id => document"
+                                  ".querySelector('#' + id + ' .js-plotly-plot .main-svg'));"),
+        10, "the first plan and its charts")
     assert ready < READY_S, f"page ready {ready:.2f} s after the server"
 
     times = []
