@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import yaml
-from dash import no_update
+from dash import Dash, no_update
 from typer.testing import CliRunner
 
 from models.allocation.plan import PLAN_COLUMNS
@@ -49,6 +49,11 @@ N = len(CHANNELS)
 def world(tmp_path_factory: pytest.TempPathFactory) -> AppWorld:
     loaded = load_params(write_world(tmp_path_factory.mktemp("app")))
     return load_app_world(loaded.paths, loaded.seed)
+
+
+@pytest.fixture(scope="module")
+def page(world: AppWorld) -> Dash:
+    return build_app(world)
 
 
 def ask(budget: Any = 195_000, weeks: Any = 13, minimums: list[Any] | None = None,
@@ -141,10 +146,8 @@ def test_the_frontier_is_reused_while_the_budget_stays_in_its_span(world: AppWor
     assert chosen.x[0] == pytest.approx(210_000)
 
 
-def test_the_page_has_tabs_for_alerts_and_scorecard_with_names_as_text(
-    world: AppWorld,
-) -> None:
-    layout = build_app(world).layout
+def test_the_page_has_tabs_for_alerts_and_scorecard_with_names_as_text(page: Dash) -> None:
+    layout = page.layout
     strings = list(texts(layout))
     assert SEARCH in strings and TEAM in strings  # in the alert segment and the scorecard
     assert f"team {TEAM}: -4.1 pts" in strings  # drivers, verbatim
@@ -183,8 +186,8 @@ def test_table_rows_round_numbers_but_keep_labels() -> None:
     assert table_rows(frame) == [["007", "71.2"], ["NaN", "1,234"]]
 
 
-def test_the_page_serves_its_layout_with_names_as_json_strings(world: AppWorld) -> None:
-    client = build_app(world).server.test_client()
+def test_the_page_serves_its_layout_with_names_as_json_strings(page: Dash) -> None:
+    client = page.server.test_client()
     assert client.get("/").status_code == 200
     response = client.get("/_dash-layout")
     assert response.status_code == 200
