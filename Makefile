@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 export DVC_NO_ANALYTICS := 1
 export MPLBACKEND := Agg
 
-.PHONY: help install dvc-init run test test-slow test-browser lint bench clean
+.PHONY: help install lock dvc-init run test test-slow test-browser lint bench clean
 
 help:
 	@echo "make run          set up .venv, install, run the DVC pipeline on the simulated world"
@@ -14,19 +14,40 @@ help:
 	@echo "make test-slow    the slow ground-truth tests (several simulator seeds)"
 	@echo "make test-browser the report in headless Chromium (installs chromium if missing)"
 	@echo "make lint         ruff + mypy on features/ models/ pipelines/"
+	@echo "make lock         refresh requirements.lock from pyproject.toml (uv)"
 	@echo "make bench        run the benchmarks in benchmarks/ (writes benchmarks/results/*.json)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+# Installs come from the lock (requirements.lock, made by uv from pyproject.toml): exactly
+# the versions the tests ran with. `make lock` refreshes it after a change to pyproject.toml
+# (keeping the pins that still fit); `make lock UPGRADE=--upgrade` moves every pin to the newest.
+LOCK       := requirements.lock
+UV_VERSION := 0.13.9
+UV         := $(BIN)/uv
+UPGRADE    ?=
+LOCK_HEADER_1 := \# Locked dependencies of channelwise (pyproject.toml, extra dev) for CPython 3.11 on Linux x86_64.
+LOCK_HEADER_2 := \# Made by: make lock (uv pip compile). Installed by: make install. Do not edit by hand.
+
+$(UV): | $(BIN)/python
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+$(STAMP): pyproject.toml $(LOCK) | $(UV)
+	$(UV) pip install --quiet --python $(BIN)/python -r $(LOCK)
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	# lifetimes is unmaintained: we only read the CDNOW files it ships, so skip its deps.
-	$(BIN)/python -m pip install --quiet --no-deps lifetimes==0.11.3
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps lifetimes==0.11.3
 	touch $(STAMP)
 
 install: $(STAMP)
+
+lock: | $(UV)
+	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 $(UPGRADE) \
+	  --no-header --annotation-style line -o $(LOCK)
+	@printf '%s\n' "$(LOCK_HEADER_1)" "$(LOCK_HEADER_2)" | cat - $(LOCK) > $(LOCK).tmp
+	@mv $(LOCK).tmp $(LOCK)
+	@echo "$(LOCK) refreshed: commit it with pyproject.toml"
 
 dvc-init: install
 	@if [ ! -d .dvc ]; then \
