@@ -1,11 +1,13 @@
 """All-staff referral credit against the simulator's truth -> benchmarks/results/referrals.json.
 
-On default-scale worlds with referrals (seeds below, none used to design the credit rule),
+On default-scale worlds with referrals, seeds 201-210 by default. Seeds 101-103 were used
+while designing the credit and the truth (TUNING_SEEDS); the reported seeds were not.
 the pipeline's own models are fitted as the stages fit them: the lead model
 (train_conversion) and the new-customer CLTV per channel (train_cltv). Each staff member's
 credited expected value, ``sum(P(convert) x CLTV of the lead's channel)`` over the leads they
-referred, is set beside the truth, ``sum(p_convert x value_365)``. The bar: within 10% for
-every member with at least 30 referred leads.
+referred, is set beside the truth, ``sum(p_convert x E[value_365 | channel, size, team])``
+(and beside ``expected_value_drawn``, which keeps each customer's order-size and purchase-rate
+luck). The bar: within 10% for every member with at least 30 referred leads.
 
 Usage: python benchmarks/bench_referrals.py [--seeds 101 102 103] [--out ...]
 """
@@ -35,6 +37,7 @@ from pipelines.params.train_cltv import parse_train_cltv
 from pipelines.params.train_conversion import parse_train_conversion
 
 ROOT = Path(__file__).resolve().parents[1]
+TUNING_SEEDS = (101, 102, 103)
 MIN_LEADS = 30
 BAR = 0.10
 
@@ -63,20 +66,23 @@ def one_world(seed: int) -> dict[str, Any]:
                           open_lead_ids(data.leads, end, settings.window_days), data.staff)
     truth = pd.DataFrame(world.truth["referrals"]["staff"]).T
     joined = credit.set_index("staff_id").join(
-        truth[["expected_value", "value_brought"]].add_suffix("_truth").rename(
-            columns={"value_brought_truth": "value_brought"}))
+        truth[["expected_value", "expected_value_drawn", "value_brought"]].add_suffix(
+            "_truth").rename(columns={"value_brought_truth": "value_brought"}))
     joined["relative_error"] = joined["expected_value"] / joined["expected_value_truth"] - 1
     judged = joined[joined["referred_leads"] >= MIN_LEADS]
     return {
         "seed": seed, "seconds": round(time.perf_counter() - start, 1),
         "staff_judged": len(judged),
         "max_abs_relative_error": float(judged["relative_error"].abs().max()),
+        "max_abs_relative_error_vs_drawn": float(
+            (judged["expected_value"] / judged["expected_value_drawn_truth"] - 1).abs().max()),
         "within_bar": bool((judged["relative_error"].abs() <= BAR).all()),
         "referral_cltv": float(cltv.get("referral", np.nan)),
         "staff": {str(sid): {"referred_leads": int(row.referred_leads),
                              "credited_expected_value": float(row.expected_value),
                              "true_expected_value": float(row.expected_value_truth),
                              "relative_error": float(row.relative_error),
+                             "true_expected_value_drawn": float(row.expected_value_drawn_truth),
                              "direct_value": float(row.direct_value),
                              "true_value_brought": float(row.value_brought)}
                   for sid, row in joined.iterrows()},
@@ -86,7 +92,7 @@ def one_world(seed: int) -> dict[str, Any]:
 def main() -> None:
     """Run the worlds and write the JSON."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[101, 102, 103])
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(range(201, 211)))
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/referrals.json")
     args = parser.parse_args()
     worlds = [one_world(seed) for seed in args.seeds]
@@ -94,7 +100,11 @@ def main() -> None:
         print(f"seed {world['seed']}: {world['staff_judged']} staff judged, max |error| "
               f"{world['max_abs_relative_error']:.3f} ({world['seconds']} s)")
     write_json(args.out, {"bar": {"min_referred_leads": MIN_LEADS, "max_relative_error": BAR},
-                          "seeds": args.seeds,
+                          "seeds": args.seeds, "tuning_seeds": list(TUNING_SEEDS),
+                          "staff_within_bar": sum(
+                              sum(abs(s["relative_error"]) <= BAR for s in w["staff"].values()
+                                  if s["referred_leads"] >= MIN_LEADS) for w in worlds),
+                          "staff_judged": sum(w["staff_judged"] for w in worlds),
                           "all_within_bar": all(w["within_bar"] for w in worlds),
                           "worlds": worlds})
 

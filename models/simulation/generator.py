@@ -375,7 +375,7 @@ def simulate_world(
     leads = lead_table(latent, teams, world.channels)
     staff = referral = None
     if referrals:
-        leads, staff, referral = add_referrals(leads, latent, seed)
+        leads, staff, referral = add_referrals(leads, latent, seed, world.channels)
     order_rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
     orders = order_table(order_rng, leads, latent)
     multiplier = SCALES[Scale(scale)].lead_multiplier

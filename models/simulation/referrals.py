@@ -5,7 +5,10 @@ refer prospects on the side. A share of the organic leads is relabelled as chann
 ``referral`` and credited to a staff member drawn with skewed propensities (a few people
 refer most). Nothing else about a lead changes, so the funnel and the value stay as drawn.
 The truth per staff member is the expected value of the leads they referred,
-``sum(p_convert x value_365)``, and the value of those that converted.
+``sum(p_convert x E[value_365 | the lead's channel, size and team])``: the value a lead's
+characteristics promise, before the luck of one customer's order sizes and purchase rate
+(``expected_value_drawn`` keeps that luck in). It also records the value of the referred
+leads that converted.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from models.simulation.world import SIZE_VALUE_MULT, ChannelSpec, expected_value
 
 REFERRAL_CHANNEL = "referral"
 FROM_CHANNEL = "organic"
@@ -41,8 +46,18 @@ def draw_staff(rng: np.random.Generator, spec: ReferralSpec) -> tuple[pd.DataFra
     return staff, weights / weights.sum()
 
 
+def promised_value(latent: pd.DataFrame, channels: tuple[ChannelSpec, ...]) -> np.ndarray:
+    """E[value_365] of each lead as a customer, over its order-size and purchase-rate draws."""
+    c = latent["channel_idx"].to_numpy()
+    order_value = (np.array([s.order_value for s in channels])[c]
+                   * SIZE_VALUE_MULT[latent["size_idx"].to_numpy()])
+    rate = np.array([s.purchases_per_year for s in channels])[c] / 365.0
+    return expected_value(order_value, rate, latent["lifetime_mean_days"].to_numpy(), 365.0)
+
+
 def add_referrals(
-    leads: pd.DataFrame, latent: pd.DataFrame, seed: int, spec: ReferralSpec = ReferralSpec()
+    leads: pd.DataFrame, latent: pd.DataFrame, seed: int, channels: tuple[ChannelSpec, ...],
+    spec: ReferralSpec = ReferralSpec(),
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Credit a share of the organic leads to staff members; return leads, staff and truth.
 
@@ -51,9 +66,12 @@ def add_referrals(
     leads : pandas.DataFrame
         The observable leads table, row-aligned with ``latent``.
     latent : pandas.DataFrame
-        Per-lead truth with ``p_convert`` and ``value_365``.
+        Per-lead truth: ``p_convert``, ``value_365``, ``channel_idx``, ``size_idx`` and
+        ``lifetime_mean_days``.
     seed : int
         The world's seed; referrals draw from their own stream, so the rest is unchanged.
+    channels : tuple of ChannelSpec
+        The world's channels, for each lead's promised value.
     """
     rng = np.random.default_rng(np.random.SeedSequence([seed, 11]))
     staff, propensity = draw_staff(rng, spec)
@@ -64,21 +82,23 @@ def add_referrals(
                                                             p=propensity)]
     out = leads.assign(channel=np.where(referred, REFERRAL_CHANNEL, leads["channel"]),
                        referred_by=who)
-    return out, staff, referral_truth(out, latent, staff)
+    return out, staff, referral_truth(out, latent, promised_value(latent, channels), staff)
 
 
-def referral_truth(leads: pd.DataFrame, latent: pd.DataFrame,
+def referral_truth(leads: pd.DataFrame, latent: pd.DataFrame, promised: np.ndarray,
                    staff: pd.DataFrame) -> dict[str, Any]:
     """Per staff member: leads referred, converted, expected value and value brought."""
+    p = latent["p_convert"].to_numpy()
     frame = pd.DataFrame({
         "staff_id": leads["referred_by"].to_numpy(),
-        "expected": (latent["p_convert"] * latent["value_365"]).to_numpy(),
+        "expected": p * promised, "drawn": p * latent["value_365"].to_numpy(),
         "converted": leads["customer_id"].notna().to_numpy(),
         "value": latent["value_365"].to_numpy()})
     frame = frame[frame["staff_id"].notna()]
     by = frame.groupby("staff_id", sort=True)
     table = pd.DataFrame({"referred_leads": by.size(), "converted": by["converted"].sum(),
                           "expected_value": by["expected"].sum(),
+                          "expected_value_drawn": by["drawn"].sum(),
                           "value_brought": frame[frame["converted"]].groupby("staff_id")[
                               "value"].sum()}).fillna({"value_brought": 0.0})
     departments = dict(zip(staff["staff_id"], staff["department"], strict=True))
@@ -87,5 +107,6 @@ def referral_truth(leads: pd.DataFrame, latent: pd.DataFrame,
         str(sid): {"department": str(departments[sid]), "role": str(roles[sid]),
                    "referred_leads": int(row.referred_leads), "converted": int(row.converted),
                    "expected_value": float(row.expected_value),
+                   "expected_value_drawn": float(row.expected_value_drawn),
                    "value_brought": float(row.value_brought)}
         for sid, row in table.iterrows()}}
