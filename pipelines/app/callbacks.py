@@ -136,7 +136,8 @@ def on_change(world: AppWorld, request: Request) -> tuple[Any, ...]:
     try:
         plan, weeks = replan(world, request)
     except InfeasibleAllocationError as err:
-        return _keep(f"No plan meets these limits: {err}. The last valid plan is shown.")
+        return _keep(f"No plan meets these limits (amounts per week): {err}. "
+                     "The last valid plan is shown.")
     except ValueError as err:
         return _keep(f"Check the inputs: {err}. The last valid plan is shown.")
     outputs = render(world, plan, weeks)
