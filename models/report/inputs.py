@@ -34,6 +34,7 @@ class ReportInputs:
     kpi_weights: pd.DataFrame | None = None
     kpi_profiles: pd.DataFrame | None = None
     team_scorecard: pd.DataFrame | None = None
+    staff_credit: pd.DataFrame | None = None
     kpi_metrics: dict[str, Any] | None = None
     prepare_metrics: dict[str, Any] | None = None
     explain_summary: dict[str, Any] | None = None

@@ -23,6 +23,7 @@ CSV_INPUTS = {  # ReportInputs field: output
     "kpi_weights": outputs.KPI_WEIGHTS,
     "kpi_profiles": outputs.KPI_WEIGHTS_PROFILES,
     "team_scorecard": outputs.TEAM_SCORECARD,
+    "staff_credit": outputs.STAFF_CREDIT,
     "reliability": outputs.CONVERSION_RELIABILITY,
     "alerts": outputs.ALERTS,
     "kpi_series": outputs.KPI_SERIES,
@@ -40,6 +41,7 @@ JSON_INPUTS = {
 }
 # Identifiers stay text: a channel called "001" or "NaN" must not become a number.
 TEXT_COLUMNS = {"channel": "str", "lead_id": "str", "kpi": "str", "team": "str",
+                "staff_id": "str", "department": "str", "role": "str",
                 "binding": "str", "direction": "str", "month": "str", "segment": "str",
                 "segment_type": "str"}
 
