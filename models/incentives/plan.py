@@ -2,7 +2,8 @@
 
 A scheme is ``name``, ``weights`` (KPI -> weight) and optional ``directions`` (KPI ->
 ``higher`` | ``lower``). A plan is base pay, variable pay split between the KPI score and
-administrative items, a floor and a cap on attainment, and commission tiers.
+administrative items, a floor and a cap on attainment, commission tiers and, optionally, the
+reward rates of all-staff referral credit.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from features._checks import require_columns
 HIGHER, LOWER = "higher_is_better", "lower_is_better"
 DIRECTION_WORDS = {"higher": HIGHER, "lower": LOWER, HIGHER: HIGHER, LOWER: LOWER}
 PLAN_KEYS = {"name", "scheme", "base", "variable", "shares", "admin_attainment", "floor",
-             "cap", "kpi_cap", "tiers"}
+             "cap", "kpi_cap", "tiers", "referral"}
 SHARE_TOLERANCE = 1e-9
 
 
@@ -59,6 +60,7 @@ class IncentivePlan:
     cap: float
     kpi_cap: float
     tiers: tuple[Tier, ...]
+    referral_rates: tuple[float, float] | None = None  # (direct, support) shares of credit
 
 
 def _number(raw: Mapping[str, Any], key: str, source: str, low: float, high: float,
@@ -158,7 +160,23 @@ def parse_plan(raw: object, source: str, known_kpis: tuple[str, ...]) -> Incenti
         kpi_share=kpi_share, admin_share=admin_share,
         admin_attainment=_number(raw, "admin_attainment", source, 0.0, cap, default=1.0),
         floor=floor, cap=cap, kpi_cap=_number(raw, "kpi_cap", source, 0.0, 100.0, default=2.0),
-        tiers=_tiers(raw.get("tiers"), source, known_kpis))
+        tiers=_tiers(raw.get("tiers"), source, known_kpis),
+        referral_rates=_referral(raw.get("referral"), source))
+
+
+def _referral(raw: object, source: str) -> tuple[float, float] | None:
+    """Return the (direct, support) reward rates of referral credit, when the plan has them."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise PlanError(f"{source}: 'referral' must map direct_rate and support_rate")
+    where = f"{source}: referral"
+    direct = _number(raw, "direct_rate", where, 0.0, 1.0)
+    support = _number(raw, "support_rate", where, 0.0, 1.0)
+    if support > direct:
+        raise PlanError(f"{where}: 'support_rate' {support:g} is above 'direct_rate' {direct:g};"
+                        " bringing a deal should pay more than supporting one")
+    return direct, support
 
 
 def suggested_scheme(weights: pd.DataFrame) -> Scheme:

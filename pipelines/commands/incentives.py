@@ -28,6 +28,9 @@ def incentives(
                                               "created.")] = outputs.CUSTOMER_CLTV.default,
     prepared: Annotated[Path, typer.Option(help="Prepared tables (customers with team).")] = (
         outputs.PREPARED_CUSTOMERS.default.parent),
+    staff_credit: Annotated[Path, typer.Option(help="Referral credit per staff member, for a "
+                                               "plan with referral rates.")] = (
+        outputs.STAFF_CREDIT.default),
 ) -> None:
     """Preview what a plan pays each team: attainment, base, variable, tier bonus and total.
 
@@ -36,11 +39,17 @@ def incentives(
     the part of a KPI above a multiple of its target. With the pipeline's customer CLTV,
     each team's pay is set beside the lifetime value it created (a chart too).
 
-    Writes incentives.csv (one row per team); nothing else is changed. Bad plan or scheme
-    files: one message naming the file and the key, exit code 1.
+    A plan with ``referral: {direct_rate, support_rate}`` also pays every staff member who
+    referred leads (all-staff marketing): a large rate of the value of the deals they brought
+    and a basic one of the open pipeline they support.
+
+    Writes incentives.csv (one row per team, then one per staff member); nothing else is
+    changed. Bad plan or scheme files: one message naming the file and the key, exit code 1.
 
     Example: channelwise incentives --plan docs/examples/incentive-plan.yaml
     """
+    import pandas as pd
+
     from models.figures import png_bytes
     from models.incentives.figures import pay_against_value_figure
     from models.incentives.payout import payout_table
@@ -53,15 +62,22 @@ def incentives(
         card = _read_csv(scorecard, "team scorecard", "kpi_weights")
         table = payout_table(card, scheme, parsed)
         value = team_value(prepared, predictions, card)
+        staff = staff_rows(staff_credit, parsed)
     except (PlanError, OSError, ValueError, KeyError) as err:
         raise fail(first_line(err)) from None
     if value is not None:
         table = table.merge(value, left_on="team", right_index=True, how="left")
-    written = write_csv(out / outputs.INCENTIVES.name, table, float_format="%.2f")
+    rows = pd.concat([table.rename(columns={"team": "name"}).assign(level="team"), staff],
+                     ignore_index=True)
+    rows = rows.loc[:, ["level", "name", *(c for c in rows.columns if c not in {"level", "name"})]]
+    written = write_csv(out / outputs.INCENTIVES.name, rows, float_format="%.2f")
     if value is not None and table["value_created"].notna().any():
         write_bytes(out / outputs.INCENTIVES_FIGURE.name,
                     png_bytes(pay_against_value_figure(table)))
     print_table(table, parsed, scheme)
+    if not staff.empty:
+        typer.echo(f"Referral rewards for {len(staff)} staff members "
+                   f"({staff['total'].sum():,.0f} in all).")
     typer.echo(f"Wrote {written}")
 
 
@@ -103,7 +119,7 @@ def _read_csv(path: Path, what: str, stage: str) -> pd.DataFrame:
 
     if not path.is_file():
         raise FileNotFoundError(f"{what} not found at {path}; run `dvc repro {stage}` first")
-    return pd.read_csv(path, dtype={"team": "str", "kpi": "str"})
+    return pd.read_csv(path, dtype={"team": "str", "kpi": "str", "staff_id": "str"})
 
 
 def team_value(prepared: Path, predictions: Path, card: pd.DataFrame) -> pd.Series | None:
@@ -120,6 +136,20 @@ def team_value(prepared: Path, predictions: Path, card: pd.DataFrame) -> pd.Seri
         return None
     month = pd.Timestamp(str(card["month"].max()))
     return value_created(customers.astype({"team": "str"}), pd.read_parquet(predictions), month)
+
+
+def staff_rows(path: Path, plan: IncentivePlan) -> pd.DataFrame:
+    """Return one row per staff member paid for referrals, or none without rates or credit."""
+    import pandas as pd
+
+    from models.incentives.credit import referral_rewards
+
+    if plan.referral_rates is None:
+        return pd.DataFrame()
+    credit = _read_csv(path, "staff credit", "score_leads")
+    rewards = referral_rewards(credit, *plan.referral_rates)
+    return rewards.rename(columns={"staff_id": "name", "reward": "referral_reward"}).assign(
+        level="staff", total=rewards["reward"])
 
 
 def print_table(table: pd.DataFrame, plan: IncentivePlan, scheme: Scheme) -> None:

@@ -33,14 +33,16 @@ def run(project: Path, plan: dict) -> tuple[int, str]:
     result = CliRunner().invoke(app, [
         "incentives", "--plan", str(project / "plan.yaml"), "--out", str(project / "out"),
         "--scorecard", str(project / "scorecard.csv"), "--weights", str(project / "weights.csv"),
-        "--prepared", str(project / "none"), "--predictions", str(project / "none.parquet")])
+        "--prepared", str(project / "none"), "--predictions", str(project / "none.parquet"),
+        "--staff-credit", str(project / "staff_credit.csv")])
     return result.exit_code, result.output
 
 
 def test_writes_one_row_per_team_with_the_pay_worked_out(project: Path) -> None:
     code, output = run(project, PLAN)
     assert code == 0, output
-    table = pd.read_csv(project / "out" / "incentives.csv").set_index("team")
+    table = pd.read_csv(project / "out" / "incentives.csv").set_index("name")
+    assert set(table["level"]) == {"team"}  # no referral rates in the plan: teams only
     # north: revenue 1.3 (w 0.75), cac 100/50 = 2.0 (w 0.25): attainment 1.475;
     # variable 100 x (0.8 x 1.475 + 0.2) = 138; tier 0.1 x (130 - 120) = 1; total 1139
     north = table.loc["<b>north</b>"]
@@ -73,3 +75,24 @@ def test_without_a_scorecard_it_names_the_stage_to_run(project: Path) -> None:
     (project / "scorecard.csv").unlink()
     code, output = run(project, PLAN)
     assert code == 1 and "dvc repro kpi_weights" in output
+
+
+def test_referral_rates_pay_each_staff_member(project: Path) -> None:
+    pd.DataFrame({"staff_id": ["S1", "S2"], "department": ["engineering", "support"],
+                  "role": ["developer", "agent"], "referred_leads": [40, 12],
+                  "converted": [5, 1], "open_leads": [4, 2], "direct_value": [10000.0, 2000.0],
+                  "support_value": [800.0, 300.0], "expected_value": [9000.0, 2100.0]}
+                 ).to_csv(project / "staff_credit.csv", index=False)
+    code, output = run(project, PLAN | {"referral": {"direct_rate": 0.05, "support_rate": 0.01}})
+    assert code == 0, output
+    table = pd.read_csv(project / "out" / "incentives.csv")
+    staff = table[table["level"] == "staff"].set_index("name")
+    # S1: 0.05 x 10,000 + 0.01 x 800 = 508; S2: 0.05 x 2,000 + 0.01 x 300 = 103
+    assert staff.loc["S1", "total"] == pytest.approx(508.0)
+    assert staff.loc["S2", "total"] == pytest.approx(103.0)
+    assert "Referral rewards for 2 staff members" in output
+
+
+def test_support_paying_more_than_a_deal_is_refused(project: Path) -> None:
+    code, output = run(project, PLAN | {"referral": {"direct_rate": 0.01, "support_rate": 0.05}})
+    assert code == 1 and "support_rate" in output
