@@ -128,6 +128,31 @@ def amount(text: str) -> float:
     return float(text.replace(",", ""))
 
 
+def interactive(driver: Any) -> bool:
+    """The plan table is drawn, the budget field takes input and both charts are drawn."""
+    from selenium.webdriver.common.by import By
+
+    return bool(len(plan_rows(driver)) == len(CHANNELS) + 1
+                and driver.find_element(By.ID, "budget").is_enabled()
+                and driver.execute_script(
+                    "return ['frontier', 'curves'].every(id => document.querySelector("
+                    "'#' + id + ' .js-plotly-plot .main-svg'));"))
+
+
+def first_load(driver: Any, url: str) -> float:
+    """Seconds from navigation to an interactive page, as on a first visit (no HTTP cache).
+
+    The median of three such loads is asserted: on a shared machine one load can stall.
+    """
+    driver.get("about:blank")  # the browser's own start is not the page's time
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
+    start = time.perf_counter()
+    driver.get(url)
+    return time.perf_counter() - start + wait_until(lambda: interactive(driver), 10,
+                                                    "the first plan and its charts")
+
+
 def set_number(driver: Any, css: str, value: str) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -142,15 +167,9 @@ def test_planner_moves_the_budget_locks_a_channel_and_reads_the_plan(
 ) -> None:
     from selenium.webdriver.common.by import By
 
-    start = time.perf_counter()
-    driver.get(server)
-    ready = time.perf_counter() - start + wait_until(
-        lambda: len(plan_rows(driver)) == len(CHANNELS) + 1
-        and driver.find_element(By.ID, "budget").is_enabled()
-        and driver.execute_script("return ['frontier', 'curves'].every(id => document"
-                                  ".querySelector('#' + id + ' .js-plotly-plot .main-svg'));"),
-        10, "the first plan and its charts")
-    assert ready < READY_S, f"page ready {ready:.2f} s after the server"
+    loads = [first_load(driver, server) for _ in range(3)]
+    ready = statistics.median(loads)
+    assert ready < READY_S, f"page ready after {loads} s (median of 3 cold loads)"
 
     times = []
     for budget in ("247000", "273000", "260000"):  # 19,000, 21,000 and 20,000 a week
@@ -177,7 +196,7 @@ def test_planner_moves_the_budget_locks_a_channel_and_reads_the_plan(
     assert sorted(titles) == ORDER
     errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == [], errors
-    print(f"\npage ready {ready:.2f} s; re-plans (3 budgets, 1 lock) "
+    print(f"\npage ready {', '.join(f'{t:.2f}' for t in loads)} s; re-plans (3 budgets, 1 lock) "
           f"{', '.join(f'{t:.2f}' for t in times)} s")
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     assert driver.save_screenshot(str(SCREENSHOT))
