@@ -30,6 +30,9 @@ def _register() -> None:
     from pipelines.commands.incentives import incentives
 
     app.command("incentives")(incentives)
+    from pipelines.commands.audit_scheme import audit_scheme
+
+    app.command("audit-scheme")(audit_scheme)
     from pipelines.commands.monitor import monitor
 
     app.command("monitor")(monitor)

@@ -91,6 +91,7 @@ EXPLAIN_FIGURES = Output("figures", "explain")
 REPORT_PAGE = Output("reports", "index.html")
 WHATIF_ALLOCATION = Output("reports", "budget_allocation_whatif.csv")  # channelwise allocate
 INCENTIVES = Output("reports", "incentives.csv")  # channelwise incentives
+SCHEME_AUDIT = Output("reports", "scheme_audit.csv")  # channelwise audit-scheme
 INCENTIVES_FIGURE = Output("reports", "incentives_pay_vs_value.png")
 
 

@@ -134,3 +134,19 @@ def verdict(row: pd.Series, best: str) -> str:
              else "; inflating volume buys next to nothing")
     lead = "best of the schemes: " if row["scheme"] == best else ""
     return f"{lead}{follows} (rank correlation {rho:.2f}){gamed}"
+
+
+def split_months(rows: pd.DataFrame, holdout_share: float = 1 / 3
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split team-months into earlier months (to learn weights) and later ones (to audit).
+
+    Only rows whose outcome is known count; at least one month goes to each side.
+    """
+    known = rows.loc[rows["outcome"].notna()]
+    months = np.sort(known["month"].unique())
+    if len(months) < 2:
+        raise ValueError(f"the audit needs at least two months with a known outcome, found "
+                         f"{len(months)}: the history is too short")
+    cut = months[max(1, min(len(months) - 1, round(len(months) * (1 - holdout_share))))]
+    return (known.loc[known["month"] < cut].reset_index(drop=True),
+            known.loc[known["month"] >= cut].reset_index(drop=True))

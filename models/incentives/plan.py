@@ -194,5 +194,5 @@ def suggested_scheme(weights: pd.DataFrame) -> Scheme:
 
 def volume_scheme() -> Scheme:
     """Return the volume-only scheme: leads and new customers, equal weights, more is better."""
-    return Scheme("volume", {"leads": 0.5, "new_customers": 0.5},
+    return Scheme("volume-only (leads, new customers)", {"leads": 0.5, "new_customers": 0.5},
                   {"leads": HIGHER, "new_customers": HIGHER})
