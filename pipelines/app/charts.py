@@ -94,5 +94,7 @@ def curves_figure(inputs: PlanningInputs, recommended: list[float], columns: int
                                              "<extra>%{text}</extra>")
     figure.update_xaxes(title_text="weekly spend", title_font={"size": 11})
     _layout(figure, "Response curves: weekly value by weekly spend", 260 * rows + 80)
-    return figure.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.04,
-                                        "xanchor": "right", "x": 1})
+    # The legend sits above the subplot titles, at the right of the figure's title.
+    return figure.update_layout(margin={"t": 90}, legend={
+        "orientation": "h", "yanchor": "bottom", "y": 1.0 + 40 / (260 * rows),
+        "xanchor": "right", "x": 1})
