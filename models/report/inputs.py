@@ -35,6 +35,7 @@ class ReportInputs:
     kpi_profiles: pd.DataFrame | None = None
     team_scorecard: pd.DataFrame | None = None
     staff_credit: pd.DataFrame | None = None
+    scheme_audit: pd.DataFrame | None = None
     kpi_metrics: dict[str, Any] | None = None
     prepare_metrics: dict[str, Any] | None = None
     explain_summary: dict[str, Any] | None = None

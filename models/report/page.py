@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from models.report.alerts import alerts_section
 from models.report.cards import model_cards_section
-from models.report.credit import staff_credit_section
 from models.report.html import esc
+from models.report.incentives import scheme_audit_section, staff_credit_section
 from models.report.inputs import ReportInputs
 from models.report.sections import cltv_section, kpis_section, leads_section, plan_section
 
 SECTIONS = (("alerts", "Alerts"), ("plan", "The plan"), ("cltv", "CLTV by channel"),
             ("leads", "The lead model"),
-            ("kpis", "KPI weights"), ("staff-credit", "All-staff credit"),
+            ("kpis", "KPI weights"), ("scheme-audit", "Scheme audit"),
+            ("staff-credit", "All-staff credit"),
             ("model-cards", "Model cards"))
 
 
@@ -106,5 +107,6 @@ def render_report(inputs: ReportInputs) -> str:
                 f"evidence behind them. params.yaml sha256 {inputs.params_hash[:12] or '—'}.")
     sections = [alerts_section(inputs), plan_section(inputs), cltv_section(inputs),
                 leads_section(inputs),
-                kpis_section(inputs), staff_credit_section(inputs), model_cards_section(inputs)]
+                kpis_section(inputs), scheme_audit_section(inputs), staff_credit_section(inputs),
+                model_cards_section(inputs)]
     return page_html(inputs.title, subtitle, sections)

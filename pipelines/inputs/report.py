@@ -24,6 +24,7 @@ CSV_INPUTS = {  # ReportInputs field: output
     "kpi_profiles": outputs.KPI_WEIGHTS_PROFILES,
     "team_scorecard": outputs.TEAM_SCORECARD,
     "staff_credit": outputs.STAFF_CREDIT,
+    "scheme_audit": outputs.SCHEME_AUDIT,
     "reliability": outputs.CONVERSION_RELIABILITY,
     "alerts": outputs.ALERTS,
     "kpi_series": outputs.KPI_SERIES,
@@ -41,7 +42,7 @@ JSON_INPUTS = {
 }
 # Identifiers stay text: a channel called "001" or "NaN" must not become a number.
 TEXT_COLUMNS = {"channel": "str", "lead_id": "str", "kpi": "str", "team": "str",
-                "staff_id": "str", "department": "str", "role": "str",
+                "staff_id": "str", "department": "str", "role": "str", "scheme": "str",
                 "binding": "str", "direction": "str", "month": "str", "segment": "str",
                 "segment_type": "str"}
 

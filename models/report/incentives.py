@@ -1,13 +1,17 @@
-"""The report's All-staff credit section: who brought business on the side, and what it is worth."""
+"""The report's incentive sections: the scheme audit, and the credit of all-staff referrals."""
 
 from __future__ import annotations
 
+from models.incentives.audit import verdict
 from models.report.html import (
     compact,
+    esc,
+    interval,
     kpis_html,
     missing_html,
     note_html,
     number,
+    percent,
     section_html,
     table_html,
 )
@@ -44,3 +48,31 @@ def staff_credit_section(inputs: ReportInputs) -> str:
                        headers=COLUMNS, numeric=[*money, "referred_leads", "converted"],
                        caption=f"Top {min(SHOWN_STAFF, len(credit))} by expected value")
     return section_html("staff-credit", "All-staff credit", intro, tiles + table)
+
+
+AUDIT_HEADERS = {"scheme": "scheme", "rank_correlation": "rank correlation",
+                 "interval": "90% interval", "top_value_share": "rewards to top-value teams",
+                 "gaming_gain": "score bought by +20% volume"}
+
+
+def scheme_audit_section(inputs: ReportInputs) -> str:
+    """Section ``scheme-audit``: each audited scheme against the value teams go on to create."""
+    intro = ("Does a KPI scheme reward the teams that create value? Each scheme's score of a "
+             "team-month is set beside the value the team created in the next quarter, on "
+             "months the suggested weights did not see (channelwise audit-scheme).")
+    audit = inputs.scheme_audit
+    if audit is None or audit.empty:
+        return section_html("scheme-audit", "Scheme audit", intro, missing_html(
+            "Scheme audit", ["reports/scheme_audit.csv (channelwise audit-scheme)"]))
+    best = str(audit.iloc[0]["scheme"])
+    shown = audit.assign(interval=[interval(lo, hi, 2) for lo, hi in zip(
+        audit["rank_correlation_low"], audit["rank_correlation_high"], strict=True)])
+    shown = shown.loc[:, list(AUDIT_HEADERS)]
+    table = table_html(shown, formats={"rank_correlation": lambda v: number(v, 2),
+                                       "top_value_share": percent,
+                                       "gaming_gain": lambda v: number(v, 1)},
+                       headers=AUDIT_HEADERS,
+                       numeric=["rank_correlation", "top_value_share", "gaming_gain"])
+    verdicts = "".join(f"<li>{esc(str(row['scheme']))}: {esc(verdict(row, best))}</li>"
+                       for _, row in audit.iterrows())
+    return section_html("scheme-audit", "Scheme audit", intro, f"{table}<ul>{verdicts}</ul>")
