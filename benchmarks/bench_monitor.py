@@ -63,7 +63,7 @@ def monitor(seed: int, drifts: tuple[Drift, ...],
     data = Dataset(customers=world.customers, orders=world.orders, spend=world.spend,
                    leads=world.leads)
     started = time.perf_counter()
-    values = observed_values(data, end_of_data(), config.windows.cycle_horizon_days)
+    values = observed_values(data, end_of_data(), config.windows.horizon_days)
     result = run_monitor(data, end_of_data(), config, values)
     return result.alerts, result.bands, time.perf_counter() - started
 

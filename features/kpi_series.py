@@ -14,8 +14,14 @@ import numpy as np
 import pandas as pd
 
 from features._checks import DAY_NS, datetime_ns, monday_ns, require_columns
+from features.kpi_intensity import (
+    NAT,
+    WEEK_NS,
+    period_counts,
+    period_incidence,
+    truncated_median,
+)
 from features.kpi_segments import Segments, build_segments
-from features.kpi_survival import cumulative_incidence, durations, truncated_median
 from features.kpis import customer_teams, value_within_days
 
 if TYPE_CHECKING:
@@ -24,19 +30,16 @@ if TYPE_CHECKING:
 KPI_SERIES = ("churn_rate", "conversion_cycle_days", "mql_to_sql_cycle_days",
               "lead_conversion_rate", "leads", "new_customers", "cac", "new_customer_value")
 SERIES_COLUMNS = ("week", "kpi", "segment_type", "segment", "value", "n")
-WEEK_NS = 7 * DAY_NS
-NAT = np.iinfo(np.int64).min
+
 
 
 @dataclass(frozen=True)
 class SeriesWindows:
     """Windows of the weekly KPIs (days or weeks, as named); see ``docs/monitoring.md``."""
 
-    rate_days: int = 42
-    rate_weeks: int = 8
-    cycle_horizon_days: int = 120
-    cycle_weeks: int = 26
+    horizon_days: int = 120
     stage_horizon_days: int = 60
+    period_weeks: int = 4
     cac_weeks: int = 4
     value_days: int = 30
     value_weeks: int = 4
@@ -45,7 +48,7 @@ class SeriesWindows:
     lapse_gaps: float = 4.0
     lapse_min_days: int = 28
     lapse_max_days: int = 120
-    min_rows: int = 30
+    min_rows: int = 20
     max_levels: int = 12
 
 
@@ -83,7 +86,7 @@ def weekly_counts(stamp_ns: np.ndarray, segments: Segments, weeks: pd.DatetimeIn
                   weights: np.ndarray | None = None) -> np.ndarray:
     """Sum ``weights`` (or count rows) per (segment code, week of ``stamp_ns``)."""
     rows, codes = segments.expanded()
-    start = weeks.asi8[0] if len(weeks) else 0
+    start = weeks.as_unit("ns").asi8[0] if len(weeks) else 0
     week = (stamp_ns[rows] - start) // WEEK_NS
     inside = (stamp_ns[rows] != NAT) & (week >= 0) & (week < len(weeks))
     n_codes, n_weeks = len(segments.labels), len(weeks)
@@ -103,30 +106,6 @@ def trailing_sum(matrix: np.ndarray, width: int, lag: int = 0) -> np.ndarray:
     return out
 
 
-def funnel_series(start_ns: np.ndarray, end_ns: np.ndarray, segments: Segments,
-                  weeks: pd.DatetimeIndex, cohort_weeks: int, horizon_days: int,
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Kaplan-Meier curves per segment and week over the rows started in the trailing weeks.
-
-    Returns the ``(n_codes, n_weeks, horizon + 1)`` cumulative incidence and row counts.
-    """
-    rows, codes = segments.expanded()
-    order = np.argsort(start_ns[rows], kind="stable")
-    rows, codes = rows[order], codes[order]
-    starts = start_ns[rows]
-    n_codes = len(segments.labels)
-    curves = np.full((n_codes, len(weeks), horizon_days + 1), np.nan)
-    counts = np.zeros((n_codes, len(weeks)))
-    for position, week in enumerate(weeks.asi8):  # one Kaplan-Meier pass per week
-        end = int(week) + WEEK_NS
-        lo, hi = np.searchsorted(starts, [end - cohort_weeks * WEEK_NS, end])
-        days, event = durations(starts[lo:hi], end_ns[rows[lo:hi]], end, horizon_days)
-        curves[:, position] = cumulative_incidence(codes[lo:hi], days, event, n_codes,
-                                                   horizon_days)
-        counts[:, position] = np.bincount(codes[lo:hi], minlength=n_codes)
-    return curves, counts
-
-
 def lead_series(leads: pd.DataFrame, segments: Segments, weeks: pd.DatetimeIndex,
                 windows: SeriesWindows) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Lead KPIs: volume, conversion rate and cycle, MQL-to-SQL cycle (when columns exist)."""
@@ -134,18 +113,33 @@ def lead_series(leads: pd.DataFrame, segments: Segments, weeks: pd.DatetimeIndex
     counts = weekly_counts(created, segments, weeks)
     out = {"leads": (counts, counts)}
     if "converted_at" in leads.columns:
-        converted = datetime_ns(leads["converted_at"])
-        rate, n_rate = funnel_series(created, converted, segments, weeks, windows.rate_weeks,
-                                     windows.rate_days)
-        out["lead_conversion_rate"] = (rate[:, :, -1], n_rate)
-        curves, n_cycle = funnel_series(created, converted, segments, weeks,
-                                        windows.cycle_weeks, windows.cycle_horizon_days)
-        out["conversion_cycle_days"] = (_medians(curves), n_cycle)
+        out |= funnel_kpis(created, datetime_ns(leads["converted_at"]), segments, weeks,
+                           windows, windows.horizon_days, ("lead_conversion_rate",
+                                                           "conversion_cycle_days"))
     if {"mql_at", "sql_at"} <= set(leads.columns):
-        mql = datetime_ns(leads["mql_at"])
-        curves, n_stage = funnel_series(mql, datetime_ns(leads["sql_at"]), segments, weeks,
-                                        windows.cycle_weeks, windows.stage_horizon_days)
-        out["mql_to_sql_cycle_days"] = (_medians(curves), n_stage)
+        out |= funnel_kpis(datetime_ns(leads["mql_at"]), datetime_ns(leads["sql_at"]),
+                           segments, weeks, windows, windows.stage_horizon_days,
+                           (None, "mql_to_sql_cycle_days"))
+    return out
+
+
+def funnel_kpis(start_ns: np.ndarray, end_ns: np.ndarray, segments: Segments,
+                weeks: pd.DatetimeIndex, windows: SeriesWindows, horizon_days: int,
+                names: tuple[str | None, str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Rate and cycle of one funnel step from a period life table (:mod:`.kpi_intensity`).
+
+    Rate: the share converting within the horizon under the last ``period_weeks`` weeks'
+    hazards; ``n`` the leads open on an average day. Cycle: the median time to convert among
+    those conversions (truncated at the horizon); ``n`` the conversions in the period.
+    """
+    at_risk, events = period_counts(start_ns, end_ns, segments, weeks, horizon_days)
+    curves = period_incidence(at_risk, events, windows.period_weeks)
+    opened = trailing_sum(at_risk.sum(axis=2), windows.period_weeks) / (7 * windows.period_weeks)
+    converted = trailing_sum(events.sum(axis=2), windows.period_weeks)
+    rate_name, cycle_name = names
+    out = {cycle_name: (_medians(curves), converted)}
+    if rate_name is not None:
+        out[rate_name] = (curves[:, :, -1], opened)
     return out
 
 
@@ -222,7 +216,7 @@ def churn_series(customers: pd.DataFrame, orders: pd.DataFrame, segments: Segmen
     base = np.zeros((n_codes, len(weeks)))
     lo = 0
     origin = stamps[0] if len(stamps) else 0
-    for position, week in enumerate(weeks.asi8):  # state carried week to week
+    for position, week in enumerate(weeks.as_unit("ns").asi8):  # state carried week to week
         start = (int(week) - origin) / DAY_NS
         gap = np.where(count > 1, (last - first) / np.maximum(count - 1, 1), np.inf)
         lapse = np.clip(windows.lapse_gaps * gap, windows.lapse_min_days, windows.lapse_max_days)

@@ -24,7 +24,7 @@ def main() -> None:
     config, paths = parse_monitor(params.section("monitor"), params.seed).config, params.paths
     data = read_prepared(paths.prepared)
     as_of = params.cutoff if params.cutoff is not None else data_end(data)
-    values = channel_values(data, pd.Timestamp(as_of), config.windows.cycle_horizon_days,
+    values = channel_values(data, pd.Timestamp(as_of), config.windows.horizon_days,
                             outputs.CHANNEL_CLTV.path(paths),
                             outputs.CHANNEL_CONVERSION.path(paths))
     result = run_monitor(data, pd.Timestamp(as_of), config, values)

@@ -5,19 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from models.io import write_json, write_table
+from models.simulation.drift import Drift
 from models.simulation.generator import simulate_world
 from models.simulation.world import Scale
 
 
 def write_world(
     out: str | Path, seed: int, scale: Scale | str, fmt: str = "csv", vary: bool = False,
-    referrals: bool = False,
+    referrals: bool = False, drifts: tuple[Drift, ...] = (),
 ) -> dict[str, int]:
     """Simulate and write the tables (staff too, with referrals) and ``truth.json``.
 
     Returns the rows written per table.
     """
-    world = simulate_world(seed, scale, vary=vary, referrals=referrals)
+    world = simulate_world(seed, scale, vary=vary, referrals=referrals, drifts=drifts)
     tables = {"customers": world.customers, "orders": world.orders,
               "spend": world.spend, "leads": world.leads}
     if world.staff is not None:

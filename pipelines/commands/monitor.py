@@ -95,7 +95,7 @@ def monitor(
     config = MonitorConfig(report_weeks=weeks)
     console = Console(stderr=True)
     with console.status("Monitoring...") as status:
-        values = channel_values(dataset, when, config.windows.cycle_horizon_days,
+        values = channel_values(dataset, when, config.windows.horizon_days,
                                 predictions / "channel_cltv.csv",
                                 predictions / "channel_conversion.csv")
         result = run_monitor(dataset, when, config, values, progress=status.update)

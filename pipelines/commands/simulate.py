@@ -26,18 +26,32 @@ def simulate(
     referrals: Annotated[bool, typer.Option(
         help="Named staff refer half the organic leads: a staff table and leads.referred_by, "
         "with each member's true value in truth.json.")] = False,
+    drift: Annotated[list[str] | None, typer.Option(
+        "--drift", help="Inject a KPI change, KIND:SEGMENT:WEEK:SIZE (repeatable): "
+        "churn:<channel>:120:2 doubles the lapsing hazard from week 120, cycle:<team>:120:1.5 "
+        "slows a team by half, conversion:<channel>:120:0.5 halves a channel's conversions. "
+        "Recorded in truth.json.", show_default=False)] = None,
 ) -> None:
     """Simulate a marketing world: customers, orders, spend, leads and truth.json.
 
     Example: channelwise simulate --out data/simulated --seed 42 --scale small
     """
+    from models.simulation.drift import parse_drift
     from models.simulation.export import write_world
     from pipelines.commands.errors import fail
 
     if fmt not in {"csv", "parquet"}:
         raise fail(f"--format must be csv or parquet, not {fmt!r}")
+    try:
+        drifts = tuple(parse_drift(text) for text in drift or [])
+    except ValueError as error:
+        raise fail(f"--drift: {error}") from None
     with console.status(f"Simulating the {scale.value} world (seed {seed})..."):
-        sizes = write_world(out, seed, scale, fmt, vary=vary, referrals=referrals)
+        try:
+            sizes = write_world(out, seed, scale, fmt, vary=vary, referrals=referrals,
+                                drifts=drifts)
+        except ValueError as error:  # an unknown channel or team
+            raise fail(str(error)) from None
     for table, rows in sizes.items():
         console.print(f"  {table:<10} {rows:>12,} rows")
     console.print(f"Wrote {out}/ (tables + truth.json)")

@@ -29,9 +29,10 @@ def parse_monitor(section: dict[str, Any], seed: int) -> MonitorParams:
     """Validate the ``monitor`` section; ``seed`` is accepted for symmetry and unused."""
     del seed  # every step is deterministic
     windows = SeriesWindows(
-        rate_days=_int(section, "rate_days"), rate_weeks=_int(section, "rate_weeks", 104),
-        cycle_horizon_days=_int(section, "cycle_horizon_days"),
-        cycle_weeks=_int(section, "cycle_weeks", 104),
+        horizon_days=_int(section, "horizon_days"),
+        stage_horizon_days=_int(section, "stage_horizon_days"),
+        period_weeks=_int(section, "period_weeks", 52),
+        churn_weeks=_int(section, "churn_weeks", 52),
         active_days=_int(section, "active_days"),
         lapse_gaps=number(section, "lapse_gaps", SECTION, 1.0, 100.0))
     bands = BandConfig(

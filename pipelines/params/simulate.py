@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from models.simulation.drift import Drift, parse_drift
 from models.simulation.world import Scale
-from pipelines.params import choice, flag
+from pipelines.params import ParamsError, choice, flag, names
 
 SECTION = "simulate"
 
@@ -18,6 +19,15 @@ class SimulateParams:
     scale: Scale
     vary: bool = False
     referrals: bool = False
+    drifts: tuple[Drift, ...] = ()
+
+
+def parse_drifts(section: dict[str, Any]) -> tuple[Drift, ...]:
+    """Validate ``drifts``: a list of ``KIND:SEGMENT:WEEK:SIZE`` (empty by default)."""
+    try:
+        return tuple(parse_drift(text) for text in names(section, "drifts", SECTION))
+    except ValueError as error:
+        raise ParamsError(f"params.yaml: {SECTION}.drifts: {error}") from None
 
 
 def parse_simulate(section: dict[str, Any]) -> SimulateParams:
@@ -25,4 +35,5 @@ def parse_simulate(section: dict[str, Any]) -> SimulateParams:
     section = {"scale": "default", "vary": False, "referrals": False} | section
     return SimulateParams(scale=choice(section, "scale", SECTION, Scale),
                           vary=flag(section, "vary", SECTION),
-                          referrals=flag(section, "referrals", SECTION))
+                          referrals=flag(section, "referrals", SECTION),
+                          drifts=parse_drifts(section))

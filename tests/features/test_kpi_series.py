@@ -5,32 +5,8 @@ import pandas as pd
 import pytest
 
 from features.contract import Dataset
+from features.kpi_intensity import truncated_median
 from features.kpi_series import SeriesWindows, as_of_view, build_kpi_series, trailing_sum
-from features.kpi_survival import cumulative_incidence, durations, truncated_median
-
-DAY = 86_400 * 10**9
-
-
-def test_kaplan_meier_by_hand() -> None:
-    # 4 leads in one segment: events on day 1 and 3, one censored on day 2, one still open.
-    days = np.array([1, 2, 3, 5])
-    event = np.array([1.0, 0.0, 1.0, 0.0])
-    curve = cumulative_incidence(np.zeros(4, dtype=np.int64), days, event, 1, 5)[0]
-    # S(1) = 3/4; at day 3 two are at risk, one converts: S(3) = 3/4 * 1/2.
-    assert curve[0] == 0.0
-    assert curve[1] == pytest.approx(0.25)
-    assert curve[2] == pytest.approx(0.25)
-    assert curve[3] == pytest.approx(1 - 0.375)
-    assert curve[5] == pytest.approx(1 - 0.375)
-
-
-def test_durations_censor_at_cutoff_and_horizon() -> None:
-    start = np.array([0, 0, 0], dtype=np.int64)
-    nat = np.iinfo(np.int64).min
-    end = np.array([2 * DAY, 20 * DAY, nat], dtype=np.int64)
-    days, event = durations(start, end, 10 * DAY, horizon_days=5)
-    assert days.tolist() == [2, 5, 5]  # the late conversion is censored at the horizon
-    assert event.tolist() == [1.0, 0.0, 0.0]
 
 
 def test_truncated_median_interpolates() -> None:
@@ -97,3 +73,22 @@ def test_as_of_view_hides_later_conversions() -> None:
     assert view.leads["converted_at"].isna().all()  # the first conversion is on Jan 4
     assert view.leads["customer_id"].isna().all()
     assert len(view.customers) == 0
+
+
+def test_period_life_table_by_hand() -> None:
+    from features.kpi_intensity import period_counts, period_incidence
+    from features.kpi_segments import Segments
+
+    begin = pd.Timestamp("2024-01-08")
+    start = np.array([(begin - pd.Timedelta(days=3)).value, begin.value], dtype=np.int64)
+    end = np.array([(begin + pd.Timedelta(days=2)).value, np.iinfo(np.int64).min],
+                   dtype=np.int64)
+    labels = pd.DataFrame({"segment_type": ["total"], "segment": ["total"]})
+    segments = Segments(codes=np.zeros((1, 2), dtype=np.int64), labels=labels)
+    at_risk, events = period_counts(start, end, segments, pd.DatetimeIndex([begin]), 10)
+    # Lead A is at risk at ages 3, 4, 5 and converts at 5; lead B at ages 0..6.
+    assert at_risk[0, 0].tolist() == [1, 1, 1, 2, 2, 2, 1, 0, 0, 0, 0]
+    assert events[0, 0, 5] == 1 and events.sum() == 1
+    curve = period_incidence(at_risk, events, 1)[0, 0]
+    assert curve[4] == 0.0 and curve[5] == pytest.approx(0.5) and curve[10] == pytest.approx(0.5)
+    assert truncated_median(curve[None, :])[0] == pytest.approx(4.5)

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.simulation.drift import Drift, DriftKind, apply_drift, parse_drift, start_time
+from models.simulation.generator import simulate_world
+from models.simulation.world import CHANNELS, START_WEEK, draw_team_effects
+
+
+def latent() -> pd.DataFrame:
+    start = START_WEEK + pd.Timedelta(weeks=10)
+    return pd.DataFrame({
+        "created_at": [start - pd.Timedelta(days=20), start + pd.Timedelta(days=1),
+                       start - pd.Timedelta(days=400), start - pd.Timedelta(days=100)],
+        "channel_idx": [0, 0, 1, 0], "team_idx": [0, 1, 0, 1], "is_won": [True] * 4,
+        "p_convert": [0.2] * 4, "cycle_days": [50.0, 30.0, 10.0, 20.0],
+        "lifetime_days": [100.0, 100.0, 500.0, 100.0]})
+
+
+def test_cycle_stretches_only_the_time_still_to_go() -> None:
+    teams = draw_team_effects(np.random.default_rng(0), 2)
+    out = apply_drift(latent(), Drift(DriftKind.CYCLE, "team_01", 10, 1.5), teams, CHANNELS,
+                      np.random.default_rng(0))
+    # open 20 days at the start, 30 to go -> 45; other teams and converted leads unchanged
+    assert out["cycle_days"].tolist() == [20 + 30 * 1.5, 30.0, 10.0, 20.0]
+
+
+def test_churn_shrinks_the_life_left_after_the_start() -> None:
+    teams = draw_team_effects(np.random.default_rng(0), 2)
+    frame = latent()
+    out = apply_drift(frame, Drift(DriftKind.CHURN, CHANNELS[0].name, 10, 2.0), teams, CHANNELS,
+                      np.random.default_rng(0))
+    # last lead: acquired 80 days before the start, 20 days of life left -> 10
+    assert out["lifetime_days"].iloc[3] == pytest.approx(80 + 20 / 2)
+    assert out["lifetime_days"].iloc[0] == pytest.approx(100 / 2)  # acquired after the start
+    assert out["lifetime_days"].iloc[2] == 500.0  # another channel
+    assert frame["lifetime_days"].iloc[0] == 100.0  # the input is not modified
+
+
+def test_conversion_drop_thins_conversions_after_the_start() -> None:
+    base = simulate_world(3, "small")
+    drift = Drift(DriftKind.CONVERSION, "paid_social", 100, 0.3)
+    dropped = simulate_world(3, "small", drifts=(drift,))
+    after = start_time(drift) + pd.Timedelta(days=60)
+
+    def rate(world: object) -> float:
+        leads = world.leads  # type: ignore[attr-defined]
+        mine = leads.loc[(leads["channel"] == "paid_social") & (leads["created_at"] >= after)]
+        return float(mine["converted_at"].notna().mean())
+
+    assert rate(dropped) < 0.6 * rate(base)
+    assert dropped.truth["drifts"][0]["kpi"] == "lead_conversion_rate"
+    assert "drifts" not in base.truth
+
+
+def test_parse_drift_errors() -> None:
+    assert parse_drift("churn:organic:120:2") == Drift(DriftKind.CHURN, "organic", 120, 2.0)
+    with pytest.raises(ValueError, match="KIND:SEGMENT:WEEK:SIZE"):
+        parse_drift("churn:organic")
+    with pytest.raises(ValueError, match="KIND is one of"):
+        parse_drift("speed:organic:1:2")
+    with pytest.raises(ValueError, match="SIZE > 0"):
+        parse_drift("churn:organic:1:0")
