@@ -111,7 +111,8 @@ def time_stage() -> dict[str, Any]:
                                                               strict=True)),
                     scorecard_directions(table))
     return {"seconds": round(time.perf_counter() - started, 1),
-            "profit_weights_default_world": models[Phase.PROFIT].weights_.round(4).to_dict(),
+            "weights_default_world": {phase.value: model.weights_.round(4).to_dict()
+                                      for phase, model in models.items()},
             "note": "library work of stage kpi_weights (panel, outcome, 3 phases, scorecard) "
                     "on the default world, seed 42, without file I/O or MLflow"}
 
