@@ -39,7 +39,7 @@ class AlertRule:
     """
 
     allowance: float = 0.5
-    false_alarm_weeks: float = 104.0
+    false_alarm_weeks: float = 208.0
     merge_weeks: int = 4
 
 

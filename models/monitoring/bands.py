@@ -45,8 +45,8 @@ class BandConfig:
     """
 
     interval_level: float = 0.95
-    level_weeks: int = 13
-    guard_weeks: int = 4
+    level_weeks: int = 26
+    guard_weeks: int = 8
     calibration_weeks: int = 52
     min_errors: int = 20
     horizon_weeks: int = 8
