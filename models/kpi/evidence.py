@@ -145,6 +145,8 @@ class GainFacts:
         The outcome in plain words (e.g. "next-quarter value net of spend").
     phase : str
         The phase whose outcome it is.
+    floor : float
+        The lower end of the interval a KPI needs above it to have evidence.
     """
 
     reduction: np.ndarray
@@ -154,6 +156,12 @@ class GainFacts:
     n_months: int
     outcome: str
     phase: str
+    floor: float = 0.0
+
+
+def error_change(reduction: float) -> str:
+    """Say ``x% less`` (or ``x% more``) squared error in words."""
+    return f"{reduction:.1%} less" if reduction >= 0 else f"{-reduction:.1%} more"
 
 
 def rationale(
@@ -176,14 +184,14 @@ def rationale(
         Whether the KPI passed the evidence rule; whether no KPI did.
     """
     low, high = facts.reduction_low[position], facts.reduction_high[position]
-    gain = (f"{facts.outcome} is predicted with {facts.reduction[position]:.1%} less squared "
-            f"error with {kpi} than with its values shuffled (90%: {low:.1%} to {high:.1%}), "
-            f"on {facts.n_teams} held-out teams over {facts.n_months} months")
+    gain = (f"{facts.outcome} is predicted with {error_change(facts.reduction[position])} "
+            f"squared error with {kpi} than with its values shuffled (90%: {low:.1%} to "
+            f"{high:.1%} less), on {facts.n_teams} held-out teams over {facts.n_months} months")
     span = f"{interval['weight_low']:.2f}-{interval['weight_high']:.2f}"
     widened = "; interval widened to include the estimate" if interval["widened"] else ""
     if not has_evidence and not fallback:
-        return (f"{NO_EVIDENCE} under the {facts.phase} phase: {gain}; that interval reaches "
-                f"0, so {kpi} is weighted 0.")
+        return (f"{NO_EVIDENCE} under the {facts.phase} phase: {gain}; the low end of that "
+                f"interval is not above {facts.floor:.0%}, so {kpi} is weighted 0.")
     lead = "weak evidence (no KPI cleared the rule; weight kept from the point estimate): " \
         if fallback else ""
     change = "higher" if direction == "higher_is_better" else "lower"
