@@ -16,7 +16,7 @@ def main() -> None:
     params = load_params(parser.parse_args().params)
     cfg = parse_simulate(params.section("simulate"))
     write_world(params.paths.simulated, params.seed, cfg.scale, vary=cfg.vary,
-                referrals=cfg.referrals, drifts=cfg.drifts)
+                referrals=cfg.referrals, drifts=cfg.drifts, kpi_world=cfg.kpi_world)
 
 
 if __name__ == "__main__":

@@ -12,13 +12,14 @@ from models.simulation.world import Scale
 
 def write_world(
     out: str | Path, seed: int, scale: Scale | str, fmt: str = "csv", vary: bool = False,
-    referrals: bool = False, drifts: tuple[Drift, ...] = (),
+    referrals: bool = False, drifts: tuple[Drift, ...] = (), kpi_world: int | None = None,
 ) -> dict[str, int]:
     """Simulate and write the tables (staff too, with referrals) and ``truth.json``.
 
     Returns the rows written per table.
     """
-    world = simulate_world(seed, scale, vary=vary, referrals=referrals, drifts=drifts)
+    world = simulate_world(seed, scale, vary=vary, referrals=referrals, drifts=drifts,
+                           kpi_world=kpi_world)
     tables = {"customers": world.customers, "orders": world.orders,
               "spend": world.spend, "leads": world.leads}
     if world.staff is not None:

@@ -31,6 +31,10 @@ def simulate(
         "churn:<channel>:120:2 doubles the lapsing hazard from week 120, cycle:<team>:120:1.5 "
         "slows a team by half, conversion:<channel>:120:0.5 halves a channel's conversions. "
         "Recorded in truth.json.", show_default=False)] = None,
+    kpi_world: Annotated[int | None, typer.Option(
+        help="Truth seed of a varied KPI world (6-40 teams, conversion- or retention-driven "
+        "value, a drifting vanity KPI); truth.json says which KPIs drive value.",
+        show_default=False)] = None,
 ) -> None:
     """Simulate a marketing world: customers, orders, spend, leads and truth.json.
 
@@ -49,7 +53,7 @@ def simulate(
     with console.status(f"Simulating the {scale.value} world (seed {seed})..."):
         try:
             sizes = write_world(out, seed, scale, fmt, vary=vary, referrals=referrals,
-                                drifts=drifts)
+                                drifts=drifts, kpi_world=kpi_world)
         except ValueError as error:  # an unknown channel or team
             raise fail(str(error)) from None
     for table, rows in sizes.items():

@@ -7,7 +7,7 @@ from typing import Any
 
 from models.simulation.drift import Drift, parse_drift
 from models.simulation.world import Scale
-from pipelines.params import ParamsError, choice, flag, names
+from pipelines.params import ParamsError, choice, flag, integer, names
 
 SECTION = "simulate"
 
@@ -20,6 +20,7 @@ class SimulateParams:
     vary: bool = False
     referrals: bool = False
     drifts: tuple[Drift, ...] = ()
+    kpi_world: int | None = None  # truth seed of a varied KPI world (docs/kpis.md)
 
 
 def parse_drifts(section: dict[str, Any]) -> tuple[Drift, ...]:
@@ -36,4 +37,6 @@ def parse_simulate(section: dict[str, Any]) -> SimulateParams:
     return SimulateParams(scale=choice(section, "scale", SECTION, Scale),
                           vary=flag(section, "vary", SECTION),
                           referrals=flag(section, "referrals", SECTION),
-                          drifts=parse_drifts(section))
+                          drifts=parse_drifts(section),
+                          kpi_world=None if section.get("kpi_world") is None
+                          else integer(section, "kpi_world", SECTION, 0, 2**32 - 1))
