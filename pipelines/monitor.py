@@ -11,9 +11,10 @@ from models.io import write_csv, write_json
 from models.monitoring.monitor import alert_table, run_monitor, series_table
 from pipelines import outputs
 from pipelines.inputs import read_prepared
-from pipelines.inputs.monitor import channel_values
+from pipelines.inputs.monitor import channel_values, model_health
 from pipelines.params import load_params
 from pipelines.params.monitor import parse_monitor
+from pipelines.params.train_conversion import parse_train_conversion
 
 
 def main() -> None:
@@ -30,8 +31,11 @@ def main() -> None:
     result = run_monitor(data, pd.Timestamp(as_of), config, values)
     write_csv(outputs.ALERTS.path(paths), alert_table(result.alerts))
     write_csv(outputs.KPI_SERIES.path(paths), series_table(result.bands))
-    write_json(outputs.MONITOR_METRICS.path(paths),
-               result.summary() | {"as_of": pd.Timestamp(as_of).date().isoformat()})
+    window = parse_train_conversion(params.section("train_conversion")).window_days
+    health = model_health(data, pd.Timestamp(as_of), outputs.CONVERSION_MODEL_DIR.path(paths),
+                          outputs.CUTOFF.path(paths), window)
+    write_json(outputs.MONITOR_METRICS.path(paths), result.summary() | {
+        "as_of": pd.Timestamp(as_of).date().isoformat(), "model_health": health})
 
 
 if __name__ == "__main__":
