@@ -102,8 +102,9 @@ def kpi_facts(metrics: dict[str, Any], _: Any) -> Facts:
             ("teams x months", f"{number(metrics.get('teams'))} teams, "
                                f"{number(metrics.get('rows'))} rows"),
             ("outcome", text(metrics.get("outcome_source"))),
-            ("out-of-fold R²", number(metrics.get("oof_r2"), 3)),
-            ("profile", text(metrics.get("profile")))]
+            ("held-out R² within / between teams",
+             f"{number(metrics.get('within_r2'), 3)} / {number(metrics.get('between_r2'), 3)}"),
+            ("phase", text(metrics.get("phase")))]
 
 
 def explain_facts(summary: dict[str, Any], _: Any) -> Facts:
