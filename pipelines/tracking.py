@@ -45,11 +45,15 @@ class PyfuncModel:
     """Log a model as MLflow pyfunc from code (no pickle) instead of the LightGBM flavour.
 
     ``code`` is a models-from-code script (it calls ``mlflow.models.set_model``);
-    ``artifacts`` maps names to the files or folders it loads.
+    ``artifacts`` maps names to the files or folders it loads. ``inputs`` (of which
+    ``required`` must be present) and ``outputs`` give the signature.
     """
 
     code: Path
     artifacts: dict[str, Path]
+    inputs: dict[str, str]  # column -> MLflow type: string, double, or any
+    required: tuple[str, ...]
+    outputs: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -185,11 +189,19 @@ def _log_model(model: LoggedModel) -> Any:
         return mlflow.lightgbm.log_model(
             model.booster, name="model", input_example=model.input_example,
             registered_model_name=model.name, pip_requirements=requirements)
+    from mlflow.models import ModelSignature
+    from mlflow.types import ColSpec, Schema
+    from mlflow.types.schema import AnyType
+
+    spec = model.pyfunc
+    inputs = Schema([ColSpec(AnyType() if kind == "any" else kind, name,
+                             required=name in spec.required) for name, kind in spec.inputs.items()])
+    outputs = Schema([ColSpec(kind, name) for name, kind in spec.outputs.items()])
     return mlflow.pyfunc.log_model(
-        name="model", python_model=str(model.pyfunc.code),
-        artifacts={key: str(path) for key, path in model.pyfunc.artifacts.items()},
-        input_example=model.input_example, registered_model_name=model.name,
-        pip_requirements=requirements)
+        name="model", python_model=str(spec.code),
+        artifacts={key: str(path) for key, path in spec.artifacts.items()},
+        signature=ModelSignature(inputs, outputs), input_example=model.input_example,
+        registered_model_name=model.name, pip_requirements=requirements)
 
 
 def nested(metrics: dict[str, Any], dotted: str) -> Any:

@@ -7,14 +7,14 @@ from dataclasses import asdict
 
 import pandas as pd
 
-from models.conversion.store import save_conversion_model
+from models.conversion.store import save_conversion_model, save_lead_history
 from models.conversion.training import compare_to_truth, empty_outputs, train_conversion
 from models.io import read_json, write_csv, write_json
-from models.tabular import encoded_example
 from pipelines import outputs
 from pipelines.inputs import read_cutoff, read_prepared
 from pipelines.params import load_params
 from pipelines.params.train_conversion import parse_train_conversion
+from pipelines.serving import lead_example, lead_pyfunc
 from pipelines.tracking import LoggedModel, log_run
 
 
@@ -37,6 +37,7 @@ def main() -> None:
     features = pd.read_parquet(outputs.LEAD_FEATURES.path(paths))
     result = train_conversion(leads, features, cutoff, settings, params.seed)
     save_conversion_model(model_dir, result.model)
+    save_lead_history(model_dir, leads)  # the served model's team form needs the past
     frames = (result.channel_conversion, result.funnel, result.backtest.reliability,
               result.backtest.gain)
     for output, frame in zip(outputs.CONVERSION_TABLES, frames, strict=True):
@@ -49,10 +50,10 @@ def main() -> None:
         metrics["truth"] = compare_to_truth(result.channel_conversion,
                                             {c: v["p_convert"] for c, v in truth.items()})
     write_json(metrics_path, metrics)
-    example = encoded_example(result.backtest.validation_features, result.model.schema_)
     log_run(paths, "train_conversion", asdict(settings) | {
         "seed": params.seed, "features": list(result.model.schema_.columns)}, metrics,
-        LoggedModel("lead_conversion", result.model.booster_, example), [model_dir])
+        LoggedModel("lead_conversion", result.model.booster_, lead_example(leads),
+                    lead_pyfunc(paths, leads)), [model_dir])
 
 
 if __name__ == "__main__":

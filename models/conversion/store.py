@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from models.conversion.model import LeadConversionModel, fitted_state, restore_model
-from models.io import load_booster, save_booster
+from models.conversion.serving import lead_history
+from models.io import load_booster, save_booster, write_parquet
 
 MODEL_FILE = "model.txt"  # the state goes beside it, in model.json
+HISTORY_FILE = "history.parquet"  # the leads as of training, for the served model's team form
 
 
 def save_conversion_model(directory: str | Path, model: LeadConversionModel) -> Path:
@@ -29,3 +33,13 @@ def load_conversion_model(directory: str | Path) -> LeadConversionModel:
                                 "run `dvc repro train_conversion` first")
     booster, state = load_booster(path)
     return restore_model(booster, state)
+
+
+def save_lead_history(directory: str | Path, leads: pd.DataFrame) -> Path:
+    """Write the training leads (outcomes dropped but ``converted_at``) beside the model."""
+    return write_parquet(Path(directory) / HISTORY_FILE, lead_history(leads))
+
+
+def load_lead_history(directory: str | Path) -> pd.DataFrame:
+    """Read the leads written by :func:`save_lead_history`."""
+    return pd.read_parquet(Path(directory) / HISTORY_FILE)

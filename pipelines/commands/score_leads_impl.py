@@ -9,12 +9,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
 from features.contract import read_table
-from features.contract_errors import ContractError
-from features.contract_rules import TABLE_SPECS, check_table
-from features.leads import build_lead_features
 from models.conversion.model import LeadConversionModel
 from models.conversion.scoring import model_feature_names
 from models.conversion.scoring import score_leads as score_frame
+from models.conversion.serving import features_for_scoring, typed_leads
 from models.conversion.store import load_conversion_model
 from models.io import write_csv
 from models.tabular import encode_frame
@@ -60,11 +58,7 @@ def read_lead_features(path: Path) -> pd.DataFrame:
     """
     if not path.is_file():
         raise ValueError(f"{path}: file not found")
-    typed, violations = check_table(TABLE_SPECS["leads"], read_table(path))
-    if violations:
-        raise ContractError(violations)
-    cutoff = typed["created_at"].max().normalize() + pd.Timedelta(days=1)
-    return build_lead_features(typed, cutoff)
+    return features_for_scoring(typed_leads(read_table(path)))
 
 
 def check_model_inputs(model: LeadConversionModel, features: pd.DataFrame, path: Path) -> None:

@@ -71,7 +71,7 @@ def test_stages_write_model_metrics_plots_predictions_and_scores(
     assert split["calibration"]["last"] <= split["validation"]["first"]
     assert set(metrics["truth"]["channels"]) == set(metrics["channel_p_convert"])
     assert sorted(p.name for p in (paths["models"] / "conversion").iterdir()) == [
-        "model.json", "model.txt"]
+        "history.parquet", "model.json", "model.txt"]
     channels = pd.read_csv(paths["predictions"] / "channel_conversion.csv")
     assert list(channels.columns) == ["channel", "p_convert", "p_convert_low",
                                       "p_convert_high", "leads"]
