@@ -79,6 +79,20 @@ def test_the_loaded_pyfunc_scores_like_score_leads(
     check_scores(pd.DataFrame(model.predict(rows)), rows, score_leads_reference(trained))
 
 
+def test_a_new_lead_with_only_some_columns_is_scored(
+    trained: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mlflow
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{trained}/mlflow.db")
+    model = mlflow.pyfunc.load_model("models:/lead_conversion@champion")
+    new = pd.DataFrame({"lead_id": ["NEW1"], "created_at": ["2025-12-29 09:30:00"],
+                        "channel": ["events"], "team": ["team_02"], "touches": [4]})
+    scored = pd.DataFrame(model.predict(new))
+    assert list(scored["lead_id"]) == ["NEW1"] and 0 < scored["p_convert"].iat[0] < 1
+    assert scored["expected_value"].iat[0] == pytest.approx(3000.0 * scored["p_convert"].iat[0])
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
