@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pipelines.commands.errors import fail, first_line
+from pipelines.outputs import DEFAULT_FOLDERS
 
 if TYPE_CHECKING:
     from features.contract import Dataset
@@ -56,7 +57,7 @@ def monitor(
     weeks: Annotated[int, typer.Option("--weeks", min=1, help="Report the alerts active in "
                                        "the last N weeks.")] = 13,
     out: Annotated[Path, typer.Option("--out", help="Directory for alerts.csv and "
-                                      "kpi_series.csv.")] = Path("reports"),
+                                      "kpi_series.csv.")] = Path(DEFAULT_FOLDERS["reports"]),
     notify: Annotated[str | None, typer.Option(
         "--notify", help="Webhook URL: POST a JSON summary (Slack-compatible text + alert "
         "rows); a failure is reported and the files are kept.", show_default=False)] = None,
@@ -67,7 +68,7 @@ def monitor(
         "--fail-on-alert", help=f"Exit with code {ALERT_EXIT} when there are alerts.")] = False,
     predictions: Annotated[Path, typer.Option(
         "--predictions", help="Folder with channel_cltv.csv and channel_conversion.csv (used "
-        "when present to price alerts).")] = Path("data/predictions"),
+        "when present to price alerts).")] = Path(DEFAULT_FOLDERS["predictions"]),
 ) -> None:
     """Watch the KPIs: alerts on churn, conversion cycle, conversion rate and more.
 
@@ -77,8 +78,9 @@ def monitor(
 
     Exit code 0, or 3 with --fail-on-alert when alerts exist; bad input exits 1.
 
-    Example (cron, Mondays 07:00): channelwise monitor --data data/simulated --fail-on-alert
-    --notify https://hooks.slack.com/services/T000/B000/XXXX
+    In cron (Mondays 07:00), add --fail-on-alert and --notify URL.
+
+    Example: channelwise monitor --data data/simulated --weeks 13 --fail-on-alert
     """
     from features.contract import data_end
     from models.io import write_csv
