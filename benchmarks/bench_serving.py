@@ -4,8 +4,8 @@ Trains ``train_conversion`` on a simulated world (default scale, seed 42) in a t
 project, registers the pyfunc, starts ``mlflow models serve -m
 models:/lead_conversion@champion --env-manager local`` and times ``POST /invocations``
 from this process (HTTP on localhost included): 1 lead per request and 1,000 leads per
-request. Each request rebuilds the team form over the leads kept at training, so the
-latency grows with that history; its size is reported.
+request. Each request rebuilds the team form over the leads kept at training that its leads
+can see (the 90 days before its oldest lead); the history's size is reported.
 
 Usage: python benchmarks/bench_serving.py [--scale default] [--out benchmarks/results/serving.json]
 """
@@ -137,7 +137,8 @@ def main() -> None:
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=60)
-    results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+    results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                           "load_average_1min_after": round(os.getloadavg()[0], 1)},
                "world": f"{args.scale}, seed 42", "history_leads": history,
                "server": "mlflow models serve --env-manager local, 1 worker, localhost",
                "startup_seconds": round(startup, 1), "latency": timed}

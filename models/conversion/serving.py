@@ -15,6 +15,7 @@ from features.contract_errors import ContractError
 from features.contract_parse import NUMERIC_COLUMNS
 from features.contract_rules import TABLE_SPECS, check_table
 from features.leads import OUTCOME_COLUMNS, build_lead_features
+from features.team_form import DEFAULT_WINDOWS
 from models.conversion.model import LeadConversionModel
 from models.conversion.scoring import score_leads
 
@@ -80,11 +81,27 @@ def score_with_history(
         ``raw``.
     """
     new = typed_leads(raw.reset_index(drop=True))
-    older = history.loc[~history["lead_id"].isin(new["lead_id"])]
+    older = relevant_history(history.loc[~history["lead_id"].isin(new["lead_id"])],
+                             new["created_at"].min())
     features = features_for_scoring(pd.concat([older, new], ignore_index=True))
     wanted = features.loc[features["lead_id"].isin(new["lead_id"])]
     order = pd.Index(wanted["lead_id"]).get_indexer(new["lead_id"].astype("str"))
     return score_leads(model, wanted.iloc[order].reset_index(drop=True), cltv)
+
+
+def relevant_history(history: pd.DataFrame, first_created: pd.Timestamp) -> pd.DataFrame:
+    """Keep the history rows a lead created from ``first_created`` on can see.
+
+    The team form of a lead counts leads created and conversions made in the window before
+    it; older rows cannot enter it. The newest row is always kept: it sets the cutoff.
+    """
+    start = first_created - pd.Timedelta(days=max(DEFAULT_WINDOWS))
+    seen = history["created_at"] >= start
+    if "converted_at" in history.columns:
+        seen |= history["converted_at"] >= start
+    if len(history):
+        seen.iloc[int(np.argmax(history["created_at"].to_numpy()))] = True
+    return history.loc[seen]
 
 
 def request_types(columns: list[str]) -> dict[str, str]:
