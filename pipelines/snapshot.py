@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
+
+import pandas as pd
 
 from features.contract_errors import ContractError
 from features.warehouse import (
@@ -29,24 +32,24 @@ def main() -> int:
     parser.add_argument("--params", default="params.yaml")
     params = load_params(parser.parse_args().params)
     manifest = outputs.SNAPSHOT_MANIFEST.path(params.paths)
-    if params.data_uri is None:
-        write_json(manifest, {"source": None, "reason": "data.uri is not set"})
-        return 0
-    try:
-        url = warehouse_url(params.data_uri)
-        raw = read_warehouse_tables(url, params.data_queries)
-    except (ContractError, WarehouseError) as err:
-        print(f"snapshot: {params.data_uri}: {err}", file=sys.stderr)
-        return 1
-    tables = {name: canonical_order(name, frame) for name, frame in raw.items()}
-    for stale in manifest.parent.glob("*.parquet"):
+    tables: dict[str, pd.DataFrame] = {}
+    described: dict[str, Any] = {"source": None, "reason": "data.uri is not set"}
+    if params.data_uri is not None:
+        try:
+            url = warehouse_url(params.data_uri)
+            raw = read_warehouse_tables(url, params.data_queries)
+        except (ContractError, WarehouseError) as err:  # the last snapshot stays (persist)
+            print(f"snapshot: {params.data_uri}: {err}", file=sys.stderr)
+            return 1
+        tables = {name: canonical_order(name, frame) for name, frame in raw.items()}
+        described = snapshot_manifest(url, params.data_queries, tables)
+        print(f"snapshot: {url.address}: {len(tables)} tables, sha256 {described['sha256'][:12]}")
+    for stale in manifest.parent.glob("*.parquet"):  # a table gone from the source
         if stale.stem not in tables:
             stale.unlink()
     for name, frame in tables.items():
         write_parquet(manifest.parent / f"{name}.parquet", frame)
-    described = snapshot_manifest(url, params.data_queries, tables)
     write_json(manifest, described)
-    print(f"snapshot: {url.address}: {len(tables)} tables, sha256 {described['sha256'][:12]}")
     return 0
 
 

@@ -72,7 +72,10 @@ def test_without_a_uri_the_manifest_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     params = write_params(tmp_path, None)
+    (tmp_path / "snapshot").mkdir()
+    (tmp_path / "snapshot" / "orders.parquet").write_bytes(b"left by an earlier uri")
     assert run_stage(params, monkeypatch) == 0
+    assert [path.name for path in (tmp_path / "snapshot").iterdir()] == ["snapshot.json"]
     assert (tmp_path / "snapshot" / "snapshot.json").read_text().count('"source": null') == 1
 
 
