@@ -1,4 +1,4 @@
-"""The ``binding`` column: which bound a recommended spend sits at, within the documented tolerance."""
+"""The binding column: which bound a recommended spend sits at, within the stated tolerance."""
 
 from __future__ import annotations
 
