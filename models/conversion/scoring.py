@@ -112,5 +112,7 @@ def p_convert(model: LeadConversionModel, features: pd.DataFrame) -> pd.Series:
     """Return the calibrated P(convert) of each lead, indexed by ``lead_id`` (text)."""
     columns = model_feature_names(model)
     require_columns(features, ["lead_id", *columns], "leads")
-    return pd.Series(model.predict_proba(features[columns])[:, 1],
-                     index=features["lead_id"].astype("str").to_numpy(), name="p_convert")
+    ids = features["lead_id"].astype("str").to_numpy()
+    if not len(features):  # e.g. no referred leads: nothing to predict, and LightGBM refuses
+        return pd.Series(np.array([], dtype=np.float64), index=ids, name="p_convert")
+    return pd.Series(model.predict_proba(features[columns])[:, 1], index=ids, name="p_convert")

@@ -97,7 +97,8 @@ def test_stages_write_model_metrics_plots_predictions_and_scores(
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path}/mlflow.db")
     info = mlflow.models.get_model_info("models:/lead_conversion/1")
     assert info.signature is not None
-    assert [spec.name for spec in info.signature.inputs.inputs][:2] == ["channel", "team"]
+    assert [spec.name for spec in info.signature.inputs.inputs][:3] == [  # raw lead rows
+        "lead_id", "created_at", "channel"]
 
 
 def test_stages_without_leads_write_empty_outputs(

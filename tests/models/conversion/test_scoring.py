@@ -8,7 +8,7 @@ import pytest
 
 from features._checks import MissingColumnsError
 from features.leads import build_lead_features
-from models.conversion.scoring import score_leads, top_reasons
+from models.conversion.scoring import p_convert, score_leads, top_reasons
 from models.conversion.training import ConversionSettings, train_conversion
 from models.simulation.generator import simulate_world
 
@@ -87,3 +87,5 @@ def test_score_leads_expected_value_and_missing_columns(small_world: pd.DataFram
     assert without_cltv["expected_value"].isna().all()
     with pytest.raises(MissingColumnsError, match="engagement_score"):
         score_leads(model, head.drop(columns="engagement_score"))
+    none = p_convert(model, head.iloc[:0])  # e.g. no referred leads in the world
+    assert none.empty and none.dtype == np.float64
