@@ -107,16 +107,21 @@ def trailing_sum(matrix: np.ndarray, width: int, lag: int = 0) -> np.ndarray:
 
 
 def lead_series(leads: pd.DataFrame, segments: Segments, weeks: pd.DatetimeIndex,
-                windows: SeriesWindows) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Lead KPIs: volume, conversion rate and cycle, MQL-to-SQL cycle (when columns exist)."""
+                windows: SeriesWindows, kpis: frozenset[str] = frozenset(KPI_SERIES),
+                ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Lead KPIs: volume, conversion rate and cycle, MQL-to-SQL cycle (when columns exist).
+
+    Only the families holding a KPI of ``kpis`` are computed.
+    """
     created = datetime_ns(leads["created_at"])
     counts = weekly_counts(created, segments, weeks)
     out = {"leads": (counts, counts)}
-    if "converted_at" in leads.columns:
+    funnel = {"lead_conversion_rate", "conversion_cycle_days"}
+    if "converted_at" in leads.columns and funnel & kpis:
         out |= funnel_kpis(created, datetime_ns(leads["converted_at"]), segments, weeks,
                            windows, windows.horizon_days, ("lead_conversion_rate",
                                                            "conversion_cycle_days"))
-    if {"mql_at", "sql_at"} <= set(leads.columns):
+    if {"mql_at", "sql_at"} <= set(leads.columns) and "mql_to_sql_cycle_days" in kpis:
         out |= funnel_kpis(datetime_ns(leads["mql_at"]), datetime_ns(leads["sql_at"]),
                            segments, weeks, windows, windows.stage_horizon_days,
                            (None, "mql_to_sql_cycle_days"))
@@ -149,8 +154,12 @@ def _medians(curves: np.ndarray) -> np.ndarray:
 
 
 def customer_series(data: Dataset, segments: Segments, weeks: pd.DatetimeIndex,
-                    windows: SeriesWindows) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Compute the customer KPIs: new customers, CAC (total and channel), early value, churn."""
+                    windows: SeriesWindows, kpis: frozenset[str] = frozenset(KPI_SERIES),
+                    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Compute the customer KPIs: new customers, CAC (total and channel), early value, churn.
+
+    Churn, the costliest, is computed only when ``kpis`` holds it.
+    """
     customers = data.customers.assign(customer_id=data.customers["customer_id"].astype("str"))
     orders = data.orders.assign(customer_id=data.orders["customer_id"].astype("str"))
     acquired = datetime_ns(customers["acquired_at"])
@@ -162,11 +171,11 @@ def customer_series(data: Dataset, segments: Segments, weeks: pd.DatetimeIndex,
     value_n = trailing_sum(new, windows.value_weeks, lag)
     new_window = trailing_sum(new, windows.cac_weeks)
     cost = trailing_sum(spend_matrix(data.spend, segments, weeks), windows.cac_weeks)
-    churn, base = churn_series(customers, orders, segments, weeks, windows)
-    return {"new_customers": (new, new),
-            "cac": (_ratio(cost, new_window), new_window),
-            "new_customer_value": (_ratio(value_sum, value_n), value_n),
-            "churn_rate": (churn, base)}
+    out = {"new_customers": (new, new), "cac": (_ratio(cost, new_window), new_window),
+           "new_customer_value": (_ratio(value_sum, value_n), value_n)}
+    if "churn_rate" in kpis:
+        out["churn_rate"] = churn_series(customers, orders, segments, weeks, windows)
+    return out
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -236,8 +245,8 @@ def churn_series(customers: pd.DataFrame, orders: pd.DataFrame, segments: Segmen
     return _ratio(events, exposed), exposed
 
 
-def build_kpi_series(data: Dataset, as_of: pd.Timestamp,
-                     windows: SeriesWindows | None = None) -> pd.DataFrame:
+def build_kpi_series(data: Dataset, as_of: pd.Timestamp, windows: SeriesWindows | None = None,
+                     kpis: frozenset[str] = frozenset(KPI_SERIES)) -> pd.DataFrame:
     """Build every weekly KPI series for every segment, as of ``as_of``.
 
     Parameters
@@ -251,6 +260,8 @@ def build_kpi_series(data: Dataset, as_of: pd.Timestamp,
         Rows at or after it are ignored; only weeks ending by it are built.
     windows : SeriesWindows, optional
         Windows of the KPIs; the defaults when None.
+    kpis : frozenset of str
+        The KPIs wanted (all by default); others may be left out.
 
     Returns
     -------
@@ -264,9 +275,9 @@ def build_kpi_series(data: Dataset, as_of: pd.Timestamp,
     teams = customer_teams(view.customers, view.leads)
     lead_segments, customer_segments = build_segments(view.leads, view.customers, teams,
                                                       windows.max_levels)
-    series = customer_series(view, customer_segments, weeks, windows)
+    series = customer_series(view, customer_segments, weeks, windows, kpis)
     if view.leads is not None and lead_segments is not None:
-        series |= lead_series(view.leads, lead_segments, weeks, windows)
+        series |= lead_series(view.leads, lead_segments, weeks, windows, kpis)
     return long_series(series, customer_segments.labels, weeks, windows.min_rows)
 
 

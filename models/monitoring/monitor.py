@@ -77,7 +77,8 @@ def explain_alert(alert: pd.Series, bands: pd.DataFrame, view: Dataset, as_of: p
         ranked = rank_drivers(bands, alert["kpi"], types, first, last, config.reference_weeks)
         return describe_drivers(ranked, config.top_drivers) or "no segment stands out"
     inside = _segment_data(view, str(alert["segment_type"]), str(alert["segment"]))
-    sub = build_bands(build_kpi_series(inside, as_of, config.windows), config.bands)
+    sub = build_bands(build_kpi_series(inside, as_of, config.windows,
+                                       frozenset({str(alert["kpi"])})), config.bands)
     types = [t for t in sub["segment_type"].unique() if t not in (TOTAL, alert["segment_type"])]
     ranked = rank_drivers(sub, alert["kpi"], types, first, last, config.reference_weeks)
     named = describe_drivers(ranked, config.top_drivers)
