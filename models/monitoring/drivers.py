@@ -7,7 +7,6 @@ For a rate KPI, the deviation of a whole from its expected value is the sum over
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 COUNT_KPIS = frozenset({"leads", "new_customers"})
@@ -117,8 +116,3 @@ def top_driver(ranked: pd.DataFrame) -> tuple[str, str] | None:
     if positive.empty:  # ranked is in order of share beyond size
         return None
     return str(positive["segment_type"].iloc[0]), str(positive["segment"].iloc[0])
-
-
-def driver_weights(ranked: pd.DataFrame) -> np.ndarray:
-    """Shares of the ranked segments as float64 (for tests and the report)."""
-    return ranked["share"].to_numpy(dtype=np.float64)
