@@ -92,6 +92,8 @@ def monitor(
         cut = pd.Timestamp(as_of) if as_of is not None else None
     except ValueError:
         raise fail(f"--as-of {as_of!r}: not a date, use YYYY-MM-DD") from None
+    if notify is not None and not notify.startswith(("http://", "https://")):
+        raise fail(f"--notify {notify!r}: must be an http:// or https:// URL") from None
     dataset = _load(data)
     when = cut if cut is not None else data_end(dataset)
     config = MonitorConfig(report_weeks=weeks)

@@ -141,6 +141,12 @@ def test_bad_date_is_one_line(world_dir: Path) -> None:
     assert "--as-of 'soon': not a date" in done.output
 
 
+def test_notify_must_be_http(world_dir: Path) -> None:
+    done = runner.invoke(app, ["monitor", "--data", str(world_dir), "--notify", "file:///etc"])
+    assert done.exit_code == 1
+    assert "must be an http:// or https:// URL" in done.output
+
+
 def test_help_has_an_example() -> None:
     done = runner.invoke(app, ["monitor", "--help"])
     assert done.exit_code == 0
