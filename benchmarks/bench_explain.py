@@ -34,8 +34,8 @@ import shap
 from models.explain.rows import cltv_rows
 from models.explain.tables import native_shap
 from models.io import load_booster, write_json
-from pipelines.params import load_params
 from pipelines.inputs import read_prepared
+from pipelines.params import load_params
 
 BUDGET_S = 60.0
 TREE_EXPLAINER_ROWS = 50_000
