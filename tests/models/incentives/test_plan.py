@@ -52,5 +52,5 @@ def test_a_bad_plan_names_the_file_and_the_key(change: dict, message: str) -> No
 
 def test_a_plan_without_base_says_so() -> None:
     raw = {k: v for k, v in PLAN.items() if k != "base"}
-    with pytest.raises(PlanError, match="plan.yaml: 'base' is missing"):
+    with pytest.raises(PlanError, match=r"plan\.yaml: 'base' is missing"):
         parse_plan(raw, "plan.yaml", KPIS)
