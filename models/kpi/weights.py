@@ -87,7 +87,7 @@ class KpiWeightModel:
     def __init__(
         self, *, booster: BoosterSettings | None = None, n_splits: int = 5,
         n_cv_repeats: int = 5, n_permutations: int = 2, half_window: int = 6,
-        ridge_alpha: float = 10.0, min_reduction: float = 0.02, n_bootstrap: int = 1000,
+        ridge_alpha: float = 10.0, min_reduction: float = 0.04, n_bootstrap: int = 1000,
         interval: float = 0.9, random_state: int = 0,
     ) -> None:
         self.booster = booster
