@@ -86,7 +86,8 @@ lint: install
 	$(BIN)/mypy
 
 # Each benchmark writes benchmarks/results/<name>.json; run them on an otherwise idle machine.
-BENCHMARKS := features cltv conversion allocation allocation_truth certificate explain app kpi_weights monitor serving
+BENCHMARKS := features cltv conversion allocation allocation_truth certificate explain app kpi_weights monitor serving \
+              referrals scheme_audit
 
 bench: install
 	@for b in $(BENCHMARKS); do \
