@@ -11,37 +11,25 @@ from __future__ import annotations
 
 import html
 import os
-import shutil
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.browser import BROWSER_MARKS, chromium
 from tests.pipelines.app_world import CHANNELS, CURRENT, EVENTS, ROOT, SOCIAL, write_world
 
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 SCREENSHOT = ROOT / "docs" / "screenshot-app.png"
-FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--window-size=1280,1900", "--hide-scrollbars")
 READY_S, REPLAN_S = 3.0, 1.0
 ORDER = sorted(CHANNELS)
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-                       reason="headless Chromium is not installed (/usr/bin/chromium and "
-                              "/usr/bin/chromedriver): `apt-get install chromium "
-                              "chromium-driver` or run `make test-browser`"),
-]
+pytestmark = BROWSER_MARKS
 
 
 def free_port() -> int:
@@ -100,21 +88,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def driver() -> Iterator[Any]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    profile = tempfile.mkdtemp(prefix="chromium-profile-")
-    for flag in (*FLAGS, f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    browser = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    try:
+    with chromium("1280,1900") as browser:
         yield browser
-    finally:
-        browser.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def plan_rows(driver: Any) -> dict[str, list[str]]:
