@@ -10,6 +10,7 @@ import pandas as pd
 _BOOL_STRINGS = {"true": True, "false": False}
 DAY_SECONDS = 86_400  # the one home of the length of a day; nowhere else spells it
 DAY_NS = DAY_SECONDS * 10**9
+WEEK_NS = 7 * DAY_NS
 
 
 class MissingColumnsError(KeyError, ValueError):

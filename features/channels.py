@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features._checks import DAY_NS, datetime_ns, monday_ns, require_columns
+from features._checks import WEEK_NS, datetime_ns, monday_ns, require_columns
 
 PANEL_COLUMNS = ("week", "channel", "spend", "leads", "new_customers", "paid")
-_WEEK_NS = 7 * DAY_NS
 
 
 def build_channel_panel(
@@ -95,7 +94,7 @@ def _panel_index(parts: list[pd.Series], end_ns: int) -> pd.MultiIndex:
             names=["week", "channel"],
         )
     first = min(week.min() for week in weeks)
-    mondays = pd.date_range(first, pd.Timestamp(end_ns - _WEEK_NS), freq="7D", unit="ns")
+    mondays = pd.date_range(first, pd.Timestamp(end_ns - WEEK_NS), freq="7D", unit="ns")
     return pd.MultiIndex.from_product(
         [mondays, pd.Index(channel_names, dtype="str")], names=["week", "channel"]
     )

@@ -12,10 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features._checks import DAY_NS
+from features._checks import DAY_NS, WEEK_NS
 from features.kpi_segments import Segments
 
-WEEK_NS = 7 * DAY_NS
 NAT = np.iinfo(np.int64).min
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from features._checks import DAY_NS, require_columns
+from features._checks import DAY_NS, DAY_SECONDS, require_columns
 from features.kpi_money import attributed_spend, month_of, spend_owners, value_within_days
 
 if TYPE_CHECKING:
@@ -213,7 +213,7 @@ def lead_kpis(leads: pd.DataFrame, index: pd.MultiIndex, windows: KpiWindows) ->
 def _median_days(leads: pd.DataFrame, index: pd.MultiIndex) -> pd.Series:
     """Median days from creation to conversion of the leads that converted in the month."""
     won = leads.loc[leads["converted_at"].notna() & leads["team"].notna()]
-    days = (won["converted_at"] - won["created_at"]).dt.total_seconds() / 86_400.0
+    days = (won["converted_at"] - won["created_at"]).dt.total_seconds() / DAY_SECONDS
     frame = pd.DataFrame({"team": won["team"].astype("str").to_numpy(),
                           "month": month_of(won["converted_at"]), "days": days.to_numpy()})
     return frame.groupby(["team", "month"])["days"].median().reindex(index).astype(np.float64)

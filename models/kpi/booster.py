@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from models.boosting import lightgbm_params
+
 
 @dataclass(frozen=True)
 class BoosterSettings:
@@ -22,15 +24,12 @@ class BoosterSettings:
 
     def lightgbm_params(self, random_state: int) -> dict[str, Any]:
         """Return the ``lightgbm.train`` parameters, deterministic for ``random_state``."""
-        return {
-            "objective": "regression", "learning_rate": self.learning_rate,
-            "num_leaves": self.num_leaves, "max_depth": self.max_depth,
-            "min_data_in_leaf": self.min_child_samples, "lambda_l2": self.reg_lambda,
-            "bagging_fraction": self.subsample, "bagging_freq": 1,
-            "feature_fraction": self.colsample_bytree, "num_threads": self.n_jobs,
-            "seed": random_state, "deterministic": True, "force_row_wise": True,
-            "verbose": -1,
-        }
+        return lightgbm_params(
+            "regression", learning_rate=self.learning_rate, num_leaves=self.num_leaves,
+            min_child_samples=self.min_child_samples, seed=random_state, n_jobs=self.n_jobs,
+            max_depth=self.max_depth, lambda_l2=self.reg_lambda,
+            bagging_fraction=self.subsample, bagging_freq=1,
+            feature_fraction=self.colsample_bytree)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the settings as a plain mapping (for MLflow and metrics)."""

@@ -93,13 +93,13 @@ def held_out_fold(
     ``gain[:, k]`` is the mean rise of each held-out row's squared error over
     ``n_permutations`` shuffles of KPI ``k`` within each held-out team.
     """
-    import lightgbm as lgb  # heavy import; only the fit pays for it
+    from models.boosting import train_booster  # LightGBM: only the fit pays for the import
 
     train = ~test
     x = within_deviations(features, teams, months, train, half_window)
     y = within_deviations(outcome[:, None], teams, months, train, half_window)[:, 0]
-    booster = lgb.train(settings.lightgbm_params(random_state), lgb.Dataset(x[train], y[train]),
-                        num_boost_round=settings.n_estimators)
+    booster = train_booster(x[train], y[train], settings.lightgbm_params(random_state),
+                            settings.n_estimators)
     x_test, y_test, team_test = x[test], y[test], teams[test]
     contributions = np.asarray(booster.predict(x_test, pred_contrib=True,
                                                num_threads=settings.n_jobs))

@@ -16,9 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from features._checks import DAY_SECONDS
 from models.simulation.world import START_WEEK, ChannelSpec, TeamEffects
-
-_DAY_S = 86_400.0
 
 
 class DriftKind(StrEnum):
@@ -95,7 +94,7 @@ def apply_drift(latent: pd.DataFrame, drift: Drift, teams: TeamEffects,
     """
     start = start_time(drift)
     # Days from creation to the start (0 for leads created after it); cycles ending later change.
-    open_days = ((start - latent["created_at"]).dt.total_seconds() / _DAY_S).clip(lower=0.0)
+    open_days = ((start - latent["created_at"]).dt.total_seconds() / DAY_SECONDS).clip(lower=0.0)
     cycle = latent["cycle_days"].to_numpy()
     after = cycle > open_days.to_numpy()
     if drift.kind is DriftKind.CYCLE:
@@ -110,8 +109,8 @@ def apply_drift(latent: pd.DataFrame, drift: Drift, teams: TeamEffects,
         return latent.assign(is_won=latent["is_won"].to_numpy() & (~hit | keep),
                              p_convert=np.where(hit, latent["p_convert"] * min(drift.size, 1.0),
                                                 latent["p_convert"]))
-    acquired = latent["created_at"] + pd.to_timedelta(latent["cycle_days"] * _DAY_S, unit="s")
-    age = ((start - acquired).dt.total_seconds() / _DAY_S).clip(lower=0.0).to_numpy()
+    acquired = latent["created_at"] + pd.to_timedelta(latent["cycle_days"] * DAY_SECONDS, unit="s")
+    age = ((start - acquired).dt.total_seconds() / DAY_SECONDS).clip(lower=0.0).to_numpy()
     lifetime = latent["lifetime_days"].to_numpy()
     # Exponential lifetimes are memoryless: the life left at the start shrinks by the factor.
     changed = age + (lifetime - age) / drift.size

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from features._checks import DAY_NS, DAY_SECONDS
 from models.response.curves import geometric_adstock, hill
 from models.simulation.drift import Drift, apply_drifts, drift_truth
 from models.simulation.referrals import add_referrals
@@ -37,7 +38,6 @@ from models.simulation.world import (
     vary_world,
 )
 
-DAY_NS = 86_400 * 10**9
 LEAD_DISPERSION = 25.0
 DEFAULT_WORLD = World()  # negative-binomial size: variance = mu + mu^2 / 25
 
@@ -156,7 +156,7 @@ def draw_lead_attributes(
     reps = counts[week_idx, channel_idx]
     week_idx, channel_idx = np.repeat(week_idx, reps), np.repeat(channel_idx, reps)
     n = week_idx.size
-    offset_s = np.floor(rng.random(n) * 7 * 86_400).astype(np.int64)
+    offset_s = np.floor(rng.random(n) * 7 * DAY_SECONDS).astype(np.int64)
     created = START_WEEK.value + week_idx.astype(np.int64) * 7 * DAY_NS + offset_s * 10**9
     created_at = pd.to_datetime(created)
     month_idx = (created_at.year - START_WEEK.year) * 12 + created_at.month - 1
@@ -259,7 +259,7 @@ def simulate_lead_truth(
 
 def _timestamp(start: pd.Series | pd.DatetimeIndex, days: np.ndarray) -> pd.Series:
     """``start`` plus fractional days, floored to the second."""
-    seconds = np.floor(np.asarray(days) * 86_400).astype("int64")
+    seconds = np.floor(np.asarray(days) * DAY_SECONDS).astype("int64")
     return pd.Series(pd.DatetimeIndex(start) + pd.to_timedelta(seconds, unit="s"))
 
 
@@ -322,7 +322,7 @@ def order_table(
     customer_ids = lead_rows.loc[won, "customer_id"].to_numpy()
     rate = latent.loc[won, "purchases_per_day"].to_numpy()
     mean_value = latent.loc[won, "mean_order_value"].to_numpy()
-    observable_days = (end_of_data() - acquired).total_seconds().to_numpy() / 86_400
+    observable_days = (end_of_data() - acquired).total_seconds().to_numpy() / DAY_SECONDS
     active = np.minimum(latent.loc[won, "lifetime_days"].to_numpy(), observable_days)
     n_repeat = rng.poisson(rate * active)
     first = int(won.sum())

@@ -51,10 +51,7 @@ def validate(
         dataset = load_source(where)
     except ContractError as error:
         console.print(violations_table(error.violations))
-        console.print(
-            Text(f"{shown}: {len(error.violations)} data contract violation(s).", "bold red")
-        )
-        raise typer.Exit(code=1) from None
+        raise fail(f"{shown}: {len(error.violations)} data contract violation(s).") from None
     except (OSError, ValueError) as error:
         raise fail(f"cannot validate {shown}: {first_line(error)}") from None
     console.print(summary_table(dataset))
