@@ -3,8 +3,11 @@
 Each drift world gets one change (kind, segment, start week and size drawn from its seed) and
 is monitored as of the end of its data. No-drift worlds measure false alarms over their last
 52 weeks. Defaults were chosen on seed 1 and the --tuning seeds (1101.., 1201.., 1301..,
-1401..); the reported figures come from the held-out seeds 101.., 201.., 301.., 401...
-Usage: python benchmarks/bench_monitor.py [--seeds 10] [--out benchmarks/results/monitor.json]
+1401..); the reported figures come from the held-out seeds 101.., 201.., 301.., 401.., and,
+with --fresh-offset 400, from a second held-out set 501.., 601.., 701.., 801.. (first run
+after the churn lapse window was shortened).
+Usage: python benchmarks/bench_monitor.py [--seeds 10] [--fresh-offset 400]
+           [--out benchmarks/results/monitor.json]
        python benchmarks/bench_monitor.py --tuning --seeds 5 --out t.json --set rule.allowance=1
 """
 
@@ -138,6 +141,30 @@ def summarise(cases: dict[str, list[dict[str, object]]]) -> dict[str, object]:
     return summary
 
 
+def run_cases(offset: int, n_seeds: int,
+              config: MonitorConfig) -> dict[str, list[dict[str, object]]]:
+    """Per-seed rows of each drift kind (and of no-drift worlds) at a seed offset."""
+    cases: dict[str, list[dict[str, object]]] = {}
+    for kind, base in KIND_SEEDS.items():
+        cases[kind] = []
+        for seed in range(offset + base + 1, offset + base + 1 + n_seeds):
+            drift = None if kind == "none" else draw_drift(kind, seed)
+            alerts, bands, seconds = monitor(seed, () if drift is None else (drift,), config)
+            row: dict[str, object] = {"seed": seed, "monitor_seconds": round(seconds, 2)}
+            if drift is None:
+                row["false_alarms_per_26_weeks"] = false_alarms(alerts)
+            else:
+                row |= detection(alerts, bands, drift)
+            cases[kind].append(row)
+            print(kind, row, flush=True)
+    return cases
+
+
+def seed_ranges(offset: int, n_seeds: int) -> dict[str, list[int]]:
+    """First and last seed of each kind at a seed offset."""
+    return {k: [offset + b + 1, offset + b + n_seeds] for k, b in KIND_SEEDS.items()}
+
+
 def resummarise(path: Path) -> None:
     """Recompute the summary of an existing result from its per-seed rows (timings kept)."""
     result = json.loads(path.read_text())
@@ -154,6 +181,8 @@ def main() -> None:
                         "world (simulates 1M+ leads first)")
     parser.add_argument("--set", nargs="*", default=[], help="config overrides, e.g. "
                         "rule.allowance=0.75 windows.rate_weeks=6")
+    parser.add_argument("--fresh-offset", type=int, default=None, help="also run a second "
+                        "held-out set at this seed offset (400: 501.., 601.., 701.., 801..)")
     parser.add_argument("--resummarise", action="store_true",
                         help="only recompute the summary of --out from its per-seed rows")
     args = parser.parse_args()
@@ -162,32 +191,24 @@ def main() -> None:
         return
     offset = TUNING_OFFSET if args.tuning else 0
     config = overridden(args.set)
-    cases: dict[str, list[dict[str, object]]] = {}
-    for kind, base in KIND_SEEDS.items():
-        cases[kind] = []
-        for seed in range(offset + base + 1, offset + base + 1 + args.seeds):
-            drift = None if kind == "none" else draw_drift(kind, seed)
-            alerts, bands, seconds = monitor(seed, () if drift is None else (drift,), config)
-            row: dict[str, object] = {"seed": seed, "monitor_seconds": round(seconds, 2)}
-            if drift is None:
-                row["false_alarms_per_26_weeks"] = false_alarms(alerts)
-            else:
-                row |= detection(alerts, bands, drift)
-            cases[kind].append(row)
-            print(kind, row, flush=True)
+    cases = run_cases(offset, args.seeds, config)
     summary = summarise(cases)
     _, _, seconds = monitor(42, (), config)
     summary["run_monitor_seconds_default_world"] = round(seconds, 2)
     for scale in ["default", *(["large"] if args.large else [])]:
         summary[f"cli_seconds_{scale}_world"] = cli_seconds(scale)
-    seeds = {k: [offset + b + 1, offset + b + args.seeds] for k, b in KIND_SEEDS.items()}
-    out = {"summary": summary, "cases": cases, "tuning": args.tuning, "overrides": args.set,
-           "tuning_seeds": TUNING_SEEDS,
-           "seeds_reported": seeds,
-           "config": {"sizes": SIZES, "channels": CHANNELS, "teams": TEAMS,
-                      "start_week_index": [110, 130], "false_alarm_window_weeks":
-                      FALSE_ALARM_WEEKS, "monitor": "MonitorConfig() defaults"},
-           "machine": {"python": platform.python_version(), "cpus": os.cpu_count()}}
+    seeds = seed_ranges(offset, args.seeds)
+    out: dict[str, object] = {
+        "summary": summary, "cases": cases, "tuning": args.tuning, "overrides": args.set,
+        "tuning_seeds": TUNING_SEEDS, "seeds_reported": seeds,
+        "config": {"sizes": SIZES, "channels": CHANNELS, "teams": TEAMS,
+                   "start_week_index": [110, 130], "false_alarm_window_weeks":
+                   FALSE_ALARM_WEEKS, "monitor": "MonitorConfig() defaults"},
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()}}
+    if args.fresh_offset is not None:
+        fresh = run_cases(args.fresh_offset, args.seeds, config)
+        out["fresh_held_out"] = {"seeds_reported": seed_ranges(args.fresh_offset, args.seeds),
+                                 "summary": summarise(fresh), "cases": fresh}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
     print(json.dumps(summary, indent=2))

@@ -46,8 +46,8 @@ class SeriesWindows:
     active_days: int = 180
     churn_weeks: int = 4
     lapse_gaps: float = 4.0
-    lapse_min_days: int = 28
-    lapse_max_days: int = 120
+    lapse_min_days: int = 21
+    lapse_max_days: int = 75  # < the 16-week churn budget
     min_rows: int = 20
     max_levels: int = 12
 
