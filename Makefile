@@ -64,9 +64,12 @@ run: dvc-init
 	@echo "  reports/budget_allocation.csv   the recommended weekly plan per channel"
 	@echo "  reports/cltv_by_channel.csv     CLTV and CAC per acquisition channel"
 	@echo "  reports/kpi_weights.csv, team_scorecard.csv, lead_scores.csv"
+	@echo "  reports/alerts.csv, kpi_series.csv  KPI alerts between plans (channelwise monitor)"
+	@echo "  reports/staff_credit.csv        referral credit per staff member (when leads name one)"
 	@echo "  metrics/                        stage metrics (dvc metrics show)"
 	@echo "  data/                           inputs, features, predictions, models (DVC-tracked)"
-	@echo "What-if plans: .venv/bin/channelwise allocate --help"
+	@echo "What-if plans: .venv/bin/channelwise app (browser) or .venv/bin/channelwise allocate --help"
+	@echo "Pay: .venv/bin/channelwise audit-scheme --help, .venv/bin/channelwise incentives --help"
 
 test: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest
