@@ -81,7 +81,8 @@ def gaming_gain(rows: pd.DataFrame, scheme: Scheme) -> float:
 def rank_interval(rows: pd.DataFrame, score: np.ndarray, settings: AuditSettings
                   ) -> tuple[float, float, float]:
     """Spearman of score and outcome, with a percentile interval from resampling teams."""
-    point = float(spearmanr(score, rows["outcome"]).statistic)
+    outcome = rows["outcome"].to_numpy(dtype=np.float64)
+    point = float(spearmanr(score, outcome).statistic)
     teams = rows["team"].to_numpy()
     names = np.unique(teams)
     members = [np.flatnonzero(teams == name) for name in names]
@@ -89,8 +90,8 @@ def rank_interval(rows: pd.DataFrame, score: np.ndarray, settings: AuditSettings
     draws = []
     for _ in range(settings.n_bootstrap):
         picked = np.concatenate([members[i] for i in rng.integers(0, len(names), len(names))])
-        if np.ptp(score[picked]) > 0 and np.ptp(rows["outcome"].to_numpy()[picked]) > 0:
-            draws.append(spearmanr(score[picked], rows["outcome"].to_numpy()[picked]).statistic)
+        if np.ptp(score[picked]) > 0 and np.ptp(outcome[picked]) > 0:
+            draws.append(spearmanr(score[picked], outcome[picked]).statistic)
     tail = (1.0 - settings.interval) / 2.0
     if not draws:
         return point, float("nan"), float("nan")

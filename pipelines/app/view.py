@@ -16,24 +16,10 @@ import pandas as pd
 from models.allocation.plan import PLAN_COLUMNS
 from models.allocation.planning import Plan
 from models.allocation.whatif import ChannelLimits, why_lines
+from models.report.html import DASH, as_number, number
 
 PLAN_HEADERS = ("channel", "current / wk", "recommended / wk", "change", "expected value / wk",
                 "p10–p90", "marginal ROI", "binding", "why")
-DASH = "—"
-
-
-def money(value: Any) -> str:
-    """``12,345`` for a finite number, a dash otherwise."""
-    number = _finite(value)
-    return DASH if number is None else f"{number:,.0f}"
-
-
-def _finite(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def plan_rows(table: pd.DataFrame) -> list[dict[str, str]]:
@@ -43,14 +29,14 @@ def plan_rows(table: pd.DataFrame) -> list[dict[str, str]]:
     """
     rows = []
     for row, reason in zip(table.to_dict("records"), why_lines(table), strict=True):
-        change = _finite(row["change_pct"])
+        change = as_number(row["change_pct"])
         rows.append({
             "channel": str(row["channel"]),
-            "current / wk": money(row["current_weekly_spend"]),
-            "recommended / wk": money(row["recommended_weekly_spend"]),
+            "current / wk": number(row["current_weekly_spend"]),
+            "recommended / wk": number(row["recommended_weekly_spend"]),
             "change": DASH if change is None else f"{change:+.0f}%",
-            "expected value / wk": money(row["expected_value"]),
-            "p10–p90": f"{money(row['expected_value_p10'])}–{money(row['expected_value_p90'])}",
+            "expected value / wk": number(row["expected_value"]),
+            "p10–p90": f"{number(row['expected_value_p10'])}–{number(row['expected_value_p90'])}",
             "marginal ROI": f"{float(row['marginal_roi']):.2f}",
             "binding": str(row["binding"]),
             "why": reason,
@@ -62,9 +48,9 @@ def total_row(table: pd.DataFrame) -> dict[str, str]:
     """Return the plan's weekly totals, in the keys of :data:`PLAN_HEADERS`."""
     return {key: "" for key in PLAN_HEADERS} | {
         "channel": "total",
-        "current / wk": money(table["current_weekly_spend"].sum()),
-        "recommended / wk": money(table["recommended_weekly_spend"].sum()),
-        "expected value / wk": money(table["expected_value"].sum()),
+        "current / wk": number(table["current_weekly_spend"].sum()),
+        "recommended / wk": number(table["recommended_weekly_spend"].sum()),
+        "expected value / wk": number(table["expected_value"].sum()),
     }
 
 
@@ -112,20 +98,20 @@ def parse_limits(
 def _optional(value: Any, channel: str, what: str) -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    number = _finite(value)
-    if number is None or isinstance(value, bool):
+    parsed = as_number(value)
+    if parsed is None or isinstance(value, bool):
         raise ValueError(f"{channel}: the {what} must be a number, not {value!r}")
-    return number
+    return parsed
 
 
 def display_value(text: str) -> str:
     """Format a CSV cell for reading: numbers rounded (``12,346``, ``0.123``), text as is."""
-    number = _finite(text) if text.strip() else None
-    if number is None or text.strip().lower() in {"nan", "inf", "-inf", "infinity"}:
+    parsed = as_number(text) if text.strip() else None
+    if parsed is None or text.strip().lower() in {"nan", "inf", "-inf", "infinity"}:
         return text
-    if number == int(number) and abs(number) < 1e15:
-        return f"{int(number):,}"
-    return f"{number:,.0f}" if abs(number) >= 100 else f"{number:.3g}"
+    if parsed == int(parsed) and abs(parsed) < 1e15:
+        return f"{int(parsed):,}"
+    return f"{parsed:,.0f}" if abs(parsed) >= 100 else f"{parsed:.3g}"
 
 
 LABEL_COLUMNS = frozenset({"team", "channel", "segment", "segment_type", "kpi", "month",

@@ -117,9 +117,10 @@ def read_plan(path: Path, weights_path: Path) -> tuple[IncentivePlan, Scheme]:
 def _read_csv(path: Path, what: str, stage: str) -> pd.DataFrame:
     import pandas as pd
 
-    if not path.is_file():
-        raise FileNotFoundError(f"{what} not found at {path}; run `dvc repro {stage}` first")
-    return pd.read_csv(path, dtype={"team": "str", "kpi": "str", "staff_id": "str"})
+    from pipelines.inputs import required
+
+    return pd.read_csv(required(path, what, stage),
+                       dtype={"team": "str", "kpi": "str", "staff_id": "str"})
 
 
 def team_value(prepared: Path, predictions: Path, card: pd.DataFrame) -> pd.Series | None:
