@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 import numpy as np
 
 from models.allocation.plan import Constraints, budget_frontier
-from models.allocation.planning import make_plan
+from models.allocation.planning import make_plan, plan_metrics, target_budgets
+from models.allocation.targets import marked_frontier
 from models.io import read_json, write_csv, write_json
 from models.simulation.truth import score_plans
 from pipelines import outputs
@@ -24,20 +24,21 @@ def main() -> None:
     params = load_params(parser.parse_args().params)
     cfg, paths = parse_allocate(params.section("allocate")), params.paths
     inputs = load_planning_inputs(paths, params.seed)
+    targets = target_budgets(inputs, Constraints(), cfg.target_value, cfg.target_roi)
     budget = cfg.budget if cfg.budget is not None else float(inputs.current.sum())
-    plan = make_plan(inputs, budget, Constraints())
+    budget = next(iter(targets.values()), budget)  # a target sets the budget
+    plan = make_plan(inputs, budget, Constraints(), risk_aversion=cfg.risk_aversion)
     write_csv(outputs.BUDGET_ALLOCATION.path(paths), plan.table, float_format="%.10g")
     budgets = budget * np.linspace(cfg.frontier_min, cfg.frontier_max, cfg.frontier_points)
     curves = [inputs.curves.channel(c) for c in inputs.channels]
-    frontier = budget_frontier(curves, inputs.value_per_unit, plan.bounds, budgets)
+    frontier = marked_frontier(budget_frontier(curves, inputs.value_per_unit, plan.bounds,
+                                               budgets),
+                               curves, inputs.value_per_unit, plan.bounds, targets)
     write_csv(outputs.BUDGET_FRONTIER.path(paths), frontier, float_format="%.10g")
-    spend = dict(zip(inputs.channels, plan.result.spend, strict=True))
-    metrics: dict[str, Any] = {
-        "weekly_budget": budget, "expected_value": plan.result.value,
-        "current_value": plan.current_value, "certificate_gap": plan.result.gap,
-        "upper_bound": plan.result.upper_bound, "p_plan_beats_current": plan.p_beats_current}
+    metrics = plan_metrics(plan, budget, targets)
     truth_path = params.data_dir / "truth.json"
     if truth_path.exists():  # a simulated world: score the plans on the true curves
+        spend = dict(zip(inputs.channels, plan.result.spend, strict=True))
         metrics["truth"] = score_plans(read_json(truth_path), inputs, spend)
     write_json(outputs.ALLOCATION_METRICS.path(paths), metrics)
 

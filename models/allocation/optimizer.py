@@ -166,12 +166,12 @@ def _polish(
     tables = [np.asarray(fn(lo[c] + fine * np.arange(caps[c] + 1)), dtype=np.float64)
               for c, fn in enumerate(fns)]
     _, cells = _run_programme(tables, n_fine)
-    candidate = _repair_budget(lo + fine * np.asarray(cells, dtype=np.float64), lower, upper,
+    candidate = repair_budget(lo + fine * np.asarray(cells, dtype=np.float64), lower, upper,
                                budget)
     return candidate if _total(fns, candidate) >= _total(fns, start) else start
 
 
-def _repair_budget(
+def repair_budget(
     spend: FloatArray, lower: FloatArray, upper: FloatArray, budget: float
 ) -> FloatArray:
     """Move the residual ``budget - sum(spend)`` onto channels with room, keeping bounds."""
@@ -210,6 +210,7 @@ def maximise_allocation(
     upper: Sequence[float] | FloatArray,
     grid_size: int | None = None,
     incumbent: Sequence[float] | FloatArray | None = None,
+    certify: bool = True,
 ) -> AllocationResult:
     """Split ``budget`` across channels to maximise the sum of non-decreasing value curves.
 
@@ -227,6 +228,9 @@ def maximise_allocation(
     incumbent : sequence of float, optional
         A known plan (such as the current mix); returned instead when it is feasible and
         worth more, so the result is never worse than it.
+    certify : bool, default True
+        Compute the upper bound; without it ``upper_bound`` is ``value`` (gap 0 unproven).
+        Searches over many budgets (see `models.allocation.targets`) skip it.
 
     Returns
     -------
@@ -246,10 +250,12 @@ def maximise_allocation(
     grids = [lo[c] + step * np.arange(caps[c] + 1) for c in range(len(value_fns))]
     gains = [np.asarray(fn(g), dtype=np.float64) for fn, g in zip(value_fns, grids, strict=True)]
     _, cells = _run_programme(gains, n_cells)
-    start = _repair_budget(lo + step * np.asarray(cells, dtype=np.float64), lo, hi, budget)
+    start = repair_budget(lo + step * np.asarray(cells, dtype=np.float64), lo, hi, budget)
     spend = _polish(value_fns, start, step, lo, hi, budget)
     spend = _better_incumbent(value_fns, spend, incumbent, lo, hi, budget)
     value = _total(value_fns, spend)
+    if not certify:
+        return AllocationResult(spend=spend, value=value, upper_bound=value)
     upper_bound = lagrangian_bound(value_fns, budget, lo, hi)
     for bound_cells in refined_grid_sizes(len(value_fns)):
         if upper_bound - value <= CERTIFICATE_TARGET * abs(value):

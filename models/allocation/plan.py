@@ -135,13 +135,18 @@ def optimise(
     budget: float,
     bounds: Bounds,
     incumbent: FloatArray | None = None,
+    certify: bool = True,
 ) -> AllocationResult:
-    """Maximise total value over the given curves within the bounds (never below ``incumbent``)."""
+    """Maximise total value over the given curves within the bounds (never below ``incumbent``).
+
+    ``certify=False`` skips the upper bound (see :func:`maximise_allocation`).
+    """
     fns = [
         lambda s, c=c, v=v: v * c.response(s) for c, v in zip(curves, value_per_unit, strict=True)
     ]
     try:
-        return maximise_allocation(fns, budget, bounds.lower, bounds.upper, incumbent=incumbent)
+        return maximise_allocation(fns, budget, bounds.lower, bounds.upper, incumbent=incumbent,
+                                   certify=certify)
     except InfeasibleAllocationError as err:
         pinned = [
             f"{c.channel} ({why})"
@@ -157,7 +162,7 @@ def optimise(
         raise InfeasibleAllocationError(f"{err}{detail}") from err
 
 
-def _draw_values(vpu: FloatArray, vpu_draws: FloatArray | None, n_draws: int) -> FloatArray:
+def draw_values(vpu: FloatArray, vpu_draws: FloatArray | None, n_draws: int) -> FloatArray:
     """Value per unit for each bootstrap draw: the given draws, or the point value repeated."""
     if vpu_draws is None:
         return np.tile(np.asarray(vpu, dtype=np.float64), (n_draws, 1))
@@ -180,7 +185,7 @@ def _value_bands(
             dtype=np.float64,
         )
         return value, value
-    values = _draw_values(vpu, vpu_draws, len(curve_set.bootstrap))
+    values = draw_values(vpu, vpu_draws, len(curve_set.bootstrap))
     draws = np.array(
         [
             [values[b, i] * d.response(s) for b, d in enumerate(curve_set.draws(c))]
@@ -205,7 +210,7 @@ def probability_plan_beats(
     """
     if not curve_set.bootstrap:
         return float("nan")
-    values = _draw_values(vpu, vpu_draws, len(curve_set.bootstrap))
+    values = draw_values(vpu, vpu_draws, len(curve_set.bootstrap))
     wins = []
     for draw, value in zip(curve_set.bootstrap, values, strict=True):
         by_name = {c.channel: c for c in draw}

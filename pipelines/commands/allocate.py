@@ -14,6 +14,8 @@ from pipelines import outputs
 if TYPE_CHECKING:
     import pandas as pd
 
+    from models.allocation.planning import Plan
+
 DEFAULT_OUT = outputs.WHATIF_ALLOCATION.default
 
 
@@ -35,7 +37,24 @@ def parse_amounts(items: list[str], flag: str, weeks: int) -> dict[str, float]:
 
 
 def allocate(
-    budget: Annotated[float, typer.Option(help="Budget for the whole period (currency units).")],
+    budget: Annotated[
+        float | None, typer.Option(help="Budget for the whole period (currency units).")
+    ] = None,
+    target_value: Annotated[
+        float | None,
+        typer.Option(min=0, help="Instead of --budget: plan the smallest budget whose plan is "
+                     "expected to reach this value over the period."),
+    ] = None,
+    target_roi: Annotated[
+        float | None,
+        typer.Option(min=0, help="Instead of --budget: plan the budget where the marginal "
+                     "return (value per extra currency unit) falls to this, e.g. 1.0."),
+    ] = None,
+    risk_aversion: Annotated[
+        float,
+        typer.Option(min=0, help="Maximise expected value minus this many standard "
+                     "deviations of it across the bootstrap draws (0: expected value)."),
+    ] = 0.0,
     weeks: Annotated[int, typer.Option(min=1, help="Weeks the budget covers.")] = 13,
     minimum: Annotated[
         list[str] | None,
@@ -67,10 +86,12 @@ def allocate(
     Reads the fitted response curves, channel CLTV and P(convert); retrains nothing.
 
     Example: channelwise allocate --budget 750000 --weeks 13 --min events=50000 --lock display
+
+    Example: channelwise allocate --target-value 1900000 --weeks 13 --risk-aversion 1
     """
     from models.allocation.optimizer import InfeasibleAllocationError
     from models.allocation.plan import Constraints
-    from models.allocation.planning import make_plan
+    from models.allocation.planning import make_plan, target_budgets
     from models.io import write_csv
     from pipelines.commands.errors import fail, first_line
     from pipelines.inputs import MissingArtefactError
@@ -78,6 +99,8 @@ def allocate(
     from pipelines.params import ParamsError, load_params
 
     console = Console()
+    if (budget is None) == (target_value is None and target_roi is None):
+        raise fail("give --budget, or a target (--target-value and/or --target-roi), not both")
     try:
         constraints = Constraints(
             minimum=parse_amounts(minimum or [], "--min", weeks),
@@ -87,7 +110,11 @@ def allocate(
         )
         loaded = load_params(params)
         inputs = load_planning_inputs(loaded.paths, loaded.seed)
-        plan = make_plan(inputs, budget / weeks, constraints)
+        targets = target_budgets(inputs, constraints,
+                                 None if target_value is None else target_value / weeks,
+                                 target_roi)
+        weekly = next(iter(targets.values())) if targets else float(budget or 0.0) / weeks
+        plan = make_plan(inputs, weekly, constraints, risk_aversion=risk_aversion)
     except (
         InfeasibleAllocationError,
         MissingArtefactError,
@@ -105,6 +132,26 @@ def allocate(
         f"P(plan beats current mix) = {plan.p_beats_current:.0%}; "
         f"optimality gap ≤ {plan.result.gap:.3%}.  Wrote {out}"
     )
+    for line in target_lines(targets, weeks) + risk_lines(plan, weeks):
+        console.print(line)
+
+
+def target_lines(targets: dict[str, float], weeks: int) -> list[str]:
+    """Say which budget each target gave, for the whole period."""
+    words = {"target_value": "reaches the target value", "target_roi": "has the target ROI "
+             "as its marginal return"}
+    return [f"Budget {budget * weeks:,.0f} ({budget:,.0f} a week): the plan {words[name]}."
+            for name, budget in targets.items()]
+
+
+def risk_lines(plan: Plan, weeks: int) -> list[str]:
+    """Compare the risk-averse and the risk-neutral plan's value over the period."""
+    if plan.risk is None:
+        return []
+    rows = [("risk-averse plan", plan.risk.plan), ("expected-value plan", plan.risk.neutral)]
+    return [f"{name} (λ={plan.risk.risk_aversion:g}): expected {v.expected * weeks:,.0f}, "
+            f"p10 {v.p10 * weeks:,.0f}, p50 {v.p50 * weeks:,.0f}, p90 {v.p90 * weeks:,.0f}"
+            for name, v in rows]
 
 
 def plan_summary(frame: pd.DataFrame, weeks: int) -> Table:
