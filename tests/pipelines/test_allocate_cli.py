@@ -101,3 +101,37 @@ def test_missing_artefacts_say_what_to_run(tmp_path: Path) -> None:
 def test_help_has_an_example() -> None:
     result = CliRunner().invoke(app, ["allocate", "--help"])
     assert result.exit_code == 0 and "Example: channelwise allocate" in result.output
+
+
+def test_help_shows_a_target_and_risk_example() -> None:
+    result = CliRunner().invoke(app, ["allocate", "--help"], terminal_width=200)
+    assert "allocate --target-value" in result.output and "--risk-aversion" in result.output
+
+
+def test_target_value_plans_the_smallest_budget_that_reaches_it(artefacts: Path) -> None:
+    result, out = _run(artefacts, "--target-value", "1300000", "--weeks", "13")
+    assert result.exit_code == 0, result.output
+    plan = pd.read_csv(out)
+    weekly_value = plan["expected_value"].sum()
+    assert 100_000.0 <= weekly_value <= 100_000.0 * 1.005
+    assert "reaches the target value" in result.output
+
+
+def test_an_unreachable_target_is_one_clear_error_and_writes_nothing(artefacts: Path) -> None:
+    result, out = _run(artefacts, "--target-value", "1e12")
+    assert result.exit_code == 1
+    assert "out of reach" in result.output and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_a_budget_and_a_target_together_are_refused(artefacts: Path) -> None:
+    result, out = _run(artefacts, "--budget", "195000", "--target-roi", "1")
+    assert result.exit_code == 1 and "not both" in result.output
+    assert not out.exists()
+
+
+def test_risk_aversion_reports_both_plans_percentiles(artefacts: Path) -> None:
+    result, out = _run(artefacts, "--budget", "195000", "--risk-aversion", "1")
+    assert result.exit_code == 0, result.output
+    assert "risk-averse plan" in result.output and "expected-value plan" in result.output
+    assert "p10" in result.output and out.exists()
