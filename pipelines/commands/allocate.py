@@ -148,10 +148,10 @@ def risk_lines(plan: Plan, weeks: int) -> list[str]:
     """Compare the risk-averse and the risk-neutral plan's value over the period."""
     if plan.risk is None:
         return []
-    rows = [("risk-averse plan", plan.risk.plan), ("expected-value plan", plan.risk.neutral)]
-    return [f"{name} (λ={plan.risk.risk_aversion:g}): expected {v.expected * weeks:,.0f}, "
-            f"p10 {v.p10 * weeks:,.0f}, p50 {v.p50 * weeks:,.0f}, p90 {v.p90 * weeks:,.0f}"
-            for name, v in rows]
+    rows = [(f"risk-averse plan (λ={plan.risk.risk_aversion:g})", plan.risk.plan),
+            ("expected-value plan (λ=0)", plan.risk.neutral)]
+    return [f"{name}: expected {v.expected * weeks:,.0f}, p10 {v.p10 * weeks:,.0f}, "
+            f"p50 {v.p50 * weeks:,.0f}, p90 {v.p90 * weeks:,.0f}" for name, v in rows]
 
 
 def plan_summary(frame: pd.DataFrame, weeks: int) -> Table:
