@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 export DVC_NO_ANALYTICS := 1
 export MPLBACKEND := Agg
 
-.PHONY: help install lock dvc-init run test test-slow test-browser lint bench clean
+.PHONY: help install lock dvc-init run test test-slow test-browser lint bench bench-peers clean
 
 help:
 	@echo "make run          set up .venv, install, run the DVC pipeline on the simulated world"
@@ -16,6 +16,7 @@ help:
 	@echo "make lint         ruff + mypy on features/ models/ pipelines/"
 	@echo "make lock         refresh requirements.lock from pyproject.toml (uv)"
 	@echo "make bench        run the benchmarks in benchmarks/ (writes benchmarks/results/*.json)"
+	@echo "make bench-peers  channelwise vs PyMC-Marketing (own venv .venv-peers; ~30 min on 2 cores)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -97,6 +98,17 @@ bench: install
 	  echo "== benchmarks/bench_$$b.py"; \
 	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/bench_$$b.py || exit 1; \
 	done
+
+# The peer benchmark's PyMC-Marketing lives in its own venv, pinned by its own file: it is a
+# benchmark dependency, not a dependency of channelwise.
+PEERS := .venv-peers
+$(PEERS)/.installed: benchmarks/requirements-peers.txt
+	$(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/pip install -r benchmarks/requirements-peers.txt
+	touch $@
+
+bench-peers: install $(PEERS)/.installed
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/bench_peers.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
