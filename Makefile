@@ -6,12 +6,13 @@ STAMP  := $(VENV)/.installed
 export DVC_NO_ANALYTICS := 1
 export MPLBACKEND := Agg
 
-.PHONY: help install lock dvc-init run test test-slow test-browser lint bench bench-peers clean
+.PHONY: help install lock dvc-init run test test-slow test-dask test-browser lint bench bench-peers clean
 
 help:
 	@echo "make run          set up .venv, install, run the DVC pipeline on the simulated world"
 	@echo "make test         set up .venv, install, run the fast test suite"
 	@echo "make test-slow    the slow ground-truth tests (several simulator seeds)"
+	@echo "make test-dask    the Dask tests: a 2-worker LocalCluster and an external scheduler"
 	@echo "make test-browser the report in headless Chromium (installs chromium if missing)"
 	@echo "make lint         ruff + mypy on features/ models/ pipelines/"
 	@echo "make lock         refresh requirements.lock from pyproject.toml (uv)"
@@ -77,6 +78,10 @@ test: install
 
 test-slow: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -m "slow and not browser"
+
+# The Dask engine on a LocalCluster and on a separately started scheduler (docs/scale-out.md).
+test-dask: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -m dask
 
 # The report in a real headless Chromium (Debian's chromium + chromium-driver; needs root).
 test-browser: install

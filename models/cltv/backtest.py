@@ -51,6 +51,7 @@ def backtest_cltv(
     t0: pd.Timestamp,
     config: CLTVConfig,
     progress: Progress | None = None,
+    model: CLTVModel | None = None,
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """Fit on data before ``t0``, predict ``[t0, t0 + horizon)``, compare with realised value.
 
@@ -65,6 +66,9 @@ def backtest_cltv(
         Model settings.
     progress : callable, optional
         Status callback.
+    model : CLTVModel, optional
+        An unfitted model to backtest (one on a Dask cluster, say); by default
+        ``CLTVModel(config)``.
 
     Returns
     -------
@@ -73,7 +77,8 @@ def backtest_cltv(
         customer with ``actual`` and both models' predictions and intervals.
     """
     t0 = pd.Timestamp(t0)
-    model = CLTVModel(config).fit(customers, orders, t0, progress)
+    model = (model if model is not None else CLTVModel(config)).fit(customers, orders, t0,
+                                                                      progress)
     scored = model.predict(customers, orders, t0)
     baseline = btyd_baseline(customers, orders, t0, config).drop(columns="btyd_value")
     scored = scored.merge(baseline, on="customer_id", how="left", validate="one_to_one")

@@ -144,6 +144,45 @@ def stack_training_rows(
     return pd.concat(frames, ignore_index=True)
 
 
+def training_plans(
+    customers: pd.DataFrame, usable: pd.DataFrame, as_of: pd.Timestamp, config: CLTVConfig
+) -> list[CutoffPlan]:
+    """Plan the training cutoffs before ``as_of``; ValueError when the history is too short."""
+    first = min(usable["ordered_at"].min(), customers["acquired_at"].min())
+    plans = plan_cutoffs(
+        pd.Timestamp(first), as_of, config.horizon_days, config.step_days,
+        config.max_cutoffs, config.min_history_days, config.min_window_days,
+    )
+    if not plans:
+        need = config.min_history_days + config.min_window_days
+        raise ValueError(f"history before {as_of.date()} is too short: need {need} days, "
+                         f"found {(as_of - pd.Timestamp(first)).days}")
+    return plans
+
+
+def score_frame(
+    frame: pd.DataFrame, schema: TabularSchema, boosters: tuple[lgb.Booster, ...], shift: float
+) -> pd.DataFrame:
+    """Predictions of the (mean, lower, upper) boosters for :func:`features_as_of` rows.
+
+    Row-wise, so a partition of customers is scored as the whole would be.
+    """
+    features = encode(frame, schema)
+    mean, lower_booster, upper_booster = boosters
+    lower = np.asarray(lower_booster.predict(features)) - shift
+    upper = np.asarray(upper_booster.predict(features)) + shift
+    lower, upper = np.minimum(lower, upper), np.maximum(lower, upper)
+    return pd.DataFrame({
+        "customer_id": frame["customer_id"].to_numpy(),
+        "predicted_value": np.asarray(mean.predict(features)),
+        "predicted_p10": np.maximum(lower, 0.0),
+        "predicted_p90": np.maximum(upper, 0.0),
+        "p_alive": frame["p_alive"].to_numpy(),
+        "btyd_value": frame["btyd_value"].to_numpy(),
+        "acquisition_channel": frame["acquisition_channel"].to_numpy(),
+    })
+
+
 def encode(frame: pd.DataFrame, schema: TabularSchema) -> pd.DataFrame:
     """Encode the schema's columns of ``frame`` as a named float frame for LightGBM."""
     columns = list(schema.columns)
@@ -235,15 +274,7 @@ class CLTVModel:
         """
         config, as_of = self._config, pd.Timestamp(as_of)
         usable = orders_before(orders, as_of)
-        first = min(usable["ordered_at"].min(), customers["acquired_at"].min())
-        plans = plan_cutoffs(
-            pd.Timestamp(first), as_of, config.horizon_days, config.step_days,
-            config.max_cutoffs, config.min_history_days, config.min_window_days,
-        )
-        if not plans:
-            need = config.min_history_days + config.min_window_days
-            raise ValueError(f"history before {as_of.date()} is too short: need {need} days, "
-                             f"found {(as_of - pd.Timestamp(first)).days}")
+        plans = training_plans(customers, usable, as_of, config)
         rows = stack_training_rows(customers, usable, plans, config, progress)
         excluded = (*NOT_FEATURES, *config.drop_features)
         self.schema_ = learn_schema(rows[feature_columns(rows, excluded)])
@@ -316,19 +347,8 @@ class CLTVModel:
             customers, orders_before(orders, pd.Timestamp(as_of)), pd.Timestamp(as_of),
             config.horizon_days, config.random_state, config.max_btyd_rows,
         )
-        features = encode(frame, self.schema_)
-        lower = np.asarray(self.lower_booster_.predict(features)) - self.interval_shift_
-        upper = np.asarray(self.upper_booster_.predict(features)) + self.interval_shift_
-        lower, upper = np.minimum(lower, upper), np.maximum(lower, upper)
-        return pd.DataFrame({
-            "customer_id": frame["customer_id"].to_numpy(),
-            "predicted_value": np.asarray(self.booster_.predict(features)),
-            "predicted_p10": np.maximum(lower, 0.0),
-            "predicted_p90": np.maximum(upper, 0.0),
-            "p_alive": frame["p_alive"].to_numpy(),
-            "btyd_value": frame["btyd_value"].to_numpy(),
-            "acquisition_channel": frame["acquisition_channel"].to_numpy(),
-        })
+        boosters = (self.booster_, self.lower_booster_, self.upper_booster_)
+        return score_frame(frame, self.schema_, boosters, self.interval_shift_)
 
     def metadata(self) -> dict[str, Any]:
         """Describe the model for readers of the boosters: features, levels, params, cutoffs."""

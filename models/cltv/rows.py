@@ -215,8 +215,16 @@ def features_as_of(
     """
     base = build_customer_features(customers, orders, cutoff)
     btyd = fit_btyd(base, random_state, max_fit_rows)
+    return with_btyd(base, btyd, horizon_days), btyd
+
+
+def with_btyd(base: pd.DataFrame, btyd: BTYDFit, horizon_days: int) -> pd.DataFrame:
+    """Add the BTYD statistics and the two scale-free rates to customer features.
+
+    Row-wise given ``btyd``, so a partition of customers gets the same rows as the whole.
+    """
     extra = [btyd_features(base, btyd, horizon_days), rate_features(base)]
-    return pd.concat([base, *extra], axis=1), btyd
+    return pd.concat([base, *extra], axis=1)
 
 
 def training_rows(
@@ -239,6 +247,20 @@ def training_rows(
     frame, btyd = features_as_of(
         customers, orders, plan.cutoff, horizon_days, random_state, max_fit_rows
     )
+    return labelled(frame, orders, btyd, plan, horizon_days, value_col)
+
+
+def labelled(
+    frame: pd.DataFrame, orders: pd.DataFrame, btyd: BTYDFit, plan: CutoffPlan,
+    horizon_days: int, value_col: str,
+) -> pd.DataFrame:
+    """Add the label of ``plan`` to :func:`features_as_of` rows (row-wise given ``btyd``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frame`` plus ``cutoff``, ``window_days``, ``window_value`` and ``target``.
+    """
     end = plan.cutoff + pd.Timedelta(days=plan.window_days)
     realised = customer_value_in_window(orders, frame["customer_id"], plan.cutoff, end, value_col)
     realised = realised.fillna(0.0)  # an order without a known margin adds nothing

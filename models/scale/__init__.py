@@ -1,0 +1,1 @@
+"""Scale-out on Dask: the client's lifecycle, customer buckets, and CLTV on a cluster."""

@@ -1,0 +1,71 @@
+"""Customer buckets: tables split by a hash of ``customer_id``, one Dask partition per bucket.
+
+Partition ``i`` of every bucketed table holds the rows of the same customers, so a
+per-customer kernel (the pandas code of the single-machine run, unchanged) can run on
+partition ``i`` of customers and orders together, and its rows equal the whole run's rows
+for those customers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
+    from distributed import Client
+
+HASH_KEY = "channelwise-bkt0"  # 16 characters, as pandas' hash key must be: fixed forever
+
+
+def customer_bucket(customer_ids: pd.Series, n_buckets: int) -> np.ndarray:
+    """Bucket of each customer id: a stable hash of its text, modulo ``n_buckets``.
+
+    The hash depends only on the id's text and :data:`HASH_KEY`, so the same id lands in
+    the same bucket on every machine, in every process and in every run.
+    """
+    text = pd.Series(customer_ids, copy=False).astype("str")
+    hashed = pd.util.hash_pandas_object(text, index=False, hash_key=HASH_KEY).to_numpy()
+    return (hashed % np.uint64(n_buckets)).astype(np.int64)
+
+
+def split_by_bucket(frame: pd.DataFrame, n_buckets: int, key: str = "customer_id") -> list[
+        pd.DataFrame]:
+    """Split ``frame`` into ``n_buckets`` frames by the bucket of ``key``, row order kept."""
+    buckets = customer_bucket(frame[key], n_buckets)
+    order = np.argsort(buckets, kind="stable")
+    bounds = np.searchsorted(buckets[order], np.arange(n_buckets + 1))
+    return [frame.iloc[order[bounds[i]:bounds[i + 1]]].reset_index(drop=True)
+            for i in range(n_buckets)]
+
+
+def scatter_buckets(client: Client, frame: pd.DataFrame, n_buckets: int) -> dd.DataFrame:
+    """Scatter ``frame``'s buckets to the workers as a Dask frame of ``n_buckets`` partitions."""
+    import dask.dataframe as dd
+
+    parts = split_by_bucket(frame, n_buckets)
+    futures = client.scatter(parts)
+    # Persisted, the collection holds its own futures; the scattered ones may then go.
+    table = dd.from_delayed(futures, meta=frame.iloc[:0], verify_meta=False)
+    return client.persist(table)
+
+
+def map_buckets(
+    kernel: Callable[..., pd.DataFrame], *tables: dd.DataFrame, meta: pd.DataFrame | None = None,
+    **kwargs: Any,
+) -> dd.DataFrame:
+    """Run ``kernel(part_0, part_1, ..., **kwargs)`` on partition ``i`` of each table.
+
+    The tables must be bucketed alike (same ``n_buckets``): partitions are paired by
+    position, never re-aligned by index.
+    """
+    import dask.dataframe as dd
+
+    counts = {table.npartitions for table in tables}
+    if len(counts) != 1:
+        raise ValueError(f"tables are bucketed differently: {sorted(counts)} partitions")
+    return dd.map_partitions(kernel, *tables, meta=meta, align_dataframes=False,
+                             enforce_metadata=False, **kwargs)
