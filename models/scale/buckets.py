@@ -43,13 +43,17 @@ def split_by_bucket(frame: pd.DataFrame, n_buckets: int, key: str = "customer_id
 
 
 def scatter_buckets(client: Client, frame: pd.DataFrame, n_buckets: int) -> dd.DataFrame:
-    """Scatter ``frame``'s buckets to the workers as a Dask frame of ``n_buckets`` partitions."""
+    """Send ``frame``'s buckets to the workers as a Dask frame of ``n_buckets`` partitions.
+
+    Each bucket travels in the task graph rather than by ``client.scatter``: the scheduler
+    keeps the task, so a bucket lost with a dead worker is sent again, not lost for good.
+    """
+    import dask
     import dask.dataframe as dd
 
-    parts = split_by_bucket(frame, n_buckets)
-    futures = client.scatter(parts)
-    # Persisted, the collection holds its own futures; the scattered ones may then go.
-    table = dd.from_delayed(futures, meta=frame.iloc[:0], verify_meta=False)
+    parts = [dask.delayed(part, pure=False, traverse=False)
+             for part in split_by_bucket(frame, n_buckets)]
+    table = dd.from_delayed(parts, meta=frame.iloc[:0], verify_meta=False)
     return client.persist(table)
 
 

@@ -64,6 +64,10 @@ def cltv(
         "--step-days", min=1, help="Spacing of the earlier cutoffs it trains on.")] = 30,
     seed: Annotated[int, typer.Option(
         "--seed", help="Random seed; the same inputs give the same output.")] = 0,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Run on a Dask cluster: its scheduler (tcp://HOST:8786), or 'local' "
+        "for a LocalCluster here. Default: this process, without Dask.",
+        show_default=False)] = None,
 ) -> None:
     """Predict each customer's value over the next N days, with p10/p90 and P(alive).
 
@@ -72,6 +76,7 @@ def cltv(
     Output columns: customer_id, predicted_value, predicted_p10, predicted_p90, p_alive (BG/NBD).
 
     Example: channelwise cltv --orders orders.csv --cutoff 2024-06-30 --out cltv.csv
+    On a cluster: add --scheduler tcp://10.0.0.5:8786 (docs/scale-out.md).
     """
     if out.suffix.lower() not in OUT_SUFFIXES:
         raise fail(f"--out {out}: must end in .csv or .parquet")
@@ -80,7 +85,10 @@ def cltv(
     except ValueError:
         raise fail(f"--cutoff {cutoff!r}: not a date, use YYYY-MM-DD") from None
     from features.contract import value_column
-    from models.cltv.model import CLTVConfig, CLTVModel  # LightGBM: loaded on use only
+    from models.cltv.model import CLTVConfig  # LightGBM: loaded on use only
+    from models.scale.cluster import ClusterError
+    from pipelines.engine import cltv_models, with_scheduler
+    from pipelines.params.engine import parse_engine
 
     console = Console(stderr=True)
     with console.status(f"Reading {orders.name}..."):
@@ -88,13 +96,16 @@ def cltv(
     config = CLTVConfig(horizon_days=horizon_days, step_days=step_days, min_history_days=60,
                         value_col=value_column(log), random_state=seed)
     as_of = as_of_after(day)
+    engine = with_scheduler(parse_engine({}), scheduler, {})
     try:
-        with console.status("Training...") as status:
-            model = CLTVModel(config).fit(people, log, as_of, progress=status.update)
+        with console.status("Training...") as status, cltv_models(engine) as make:
+            model = make(config).fit(people, log, as_of, progress=status.update)
             status.update(f"Scoring {len(people):,} customers as of {day.date()}")
             scored = model.predict(people, log, as_of)[OUTPUT_COLUMNS]
     except ValueError as error:
         raise fail(f"{orders.name}: column 'ordered_at': {error}") from None
+    except ClusterError as error:  # nothing is written: the output comes after the cluster
+        raise fail(f"--scheduler {scheduler}: {error}") from None
     (write_parquet if out.suffix.lower() == ".parquet" else write_csv)(out, scored)
     console.print(f"{len(scored):,} customers, predicted {config.value_col} over {horizon_days} "
                   f"days: {scored['predicted_value'].sum():,.2f} in total. Wrote {out}")

@@ -12,7 +12,7 @@ import pytest
 from features.customers import build_customer_features
 from models.cltv.backtest import backtest_cltv
 from models.cltv.model import CLTVConfig, CLTVModel
-from models.cltv.rows import features_as_of
+from models.cltv.rows import features_as_of, with_btyd
 from models.scale.boosting import fit_dask_booster, log_mean_init
 from models.scale.buckets import map_buckets, scatter_buckets
 from models.scale.cltv import DaskCLTVModel
@@ -41,7 +41,10 @@ def test_btyd_features_on_dask_equal_the_local_ones_exactly(client: Any) -> None
     base, btyd = model._scored_base(customers, orders, T0)
     want, want_btyd = features_as_of(customers, orders.loc[orders["ordered_at"] < T0], T0,
                                       365, 42, CONFIG.max_btyd_rows)
-    assert np.allclose(btyd.purchases.params_, want_btyd.purchases.params_, rtol=0, atol=0)
+    assert np.array_equal(btyd.purchases.params_, want_btyd.purchases.params_)
+    got = client.compute(base.map_partitions(with_btyd, btyd, 365), sync=True)
+    got = got.sort_values("customer_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want)
 
 
 @pytest.fixture(scope="module")
