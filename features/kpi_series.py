@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,13 @@ from features.kpi_intensity import (
     period_incidence,
     truncated_median,
 )
+from features.kpi_reference import (
+    Counts,
+    channel_parts,
+    funnel_expectation,
+    lagged_sum,
+    rate_expectation,
+)
 from features.kpi_segments import Segments, build_segments
 from features.kpis import customer_teams, value_within_days
 
@@ -29,7 +36,19 @@ if TYPE_CHECKING:
 
 KPI_SERIES = ("churn_rate", "conversion_cycle_days", "mql_to_sql_cycle_days",
               "lead_conversion_rate", "leads", "new_customers", "cac", "new_customer_value")
-SERIES_COLUMNS = ("week", "kpi", "segment_type", "segment", "value", "n")
+SERIES_COLUMNS = ("week", "kpi", "segment_type", "segment", "value", "n", "events",
+                  "expected_events")
+
+
+class KpiMatrix(NamedTuple):
+    """One KPI's (segment x week) values and the rows behind them.
+
+    Rate KPIs add their weekly observed and expected events (:mod:`features.kpi_reference`).
+    """
+
+    value: np.ndarray
+    n: np.ndarray
+    counts: Counts | None = None
 
 
 
@@ -48,6 +67,8 @@ class SeriesWindows:
     lapse_gaps: float = 4.0
     lapse_min_days: int = 21
     lapse_max_days: int = 75  # < the 16-week churn budget
+    reference_weeks: int = 26  # expected events: the rates of these weeks ...
+    guard_weeks: int = 8       # ... ending this many weeks before the week
     min_rows: int = 20
     max_levels: int = 12
 
@@ -96,26 +117,16 @@ def weekly_counts(stamp_ns: np.ndarray, segments: Segments, weeks: pd.DatetimeIn
     return flat.reshape(n_codes, n_weeks).astype(np.float64)
 
 
-def trailing_sum(matrix: np.ndarray, width: int, lag: int = 0) -> np.ndarray:
-    """Sum over columns ``t - lag - width + 1 .. t - lag`` (NaN before enough columns)."""
-    padded = np.concatenate([np.zeros((matrix.shape[0], 1)), np.cumsum(matrix, axis=1)], axis=1)
-    out = np.full(matrix.shape, np.nan)
-    t = np.arange(matrix.shape[1])
-    ok = t - lag - width + 1 >= 0
-    out[:, ok] = padded[:, t[ok] - lag + 1] - padded[:, t[ok] - lag - width + 1]
-    return out
-
-
 def lead_series(leads: pd.DataFrame, segments: Segments, weeks: pd.DatetimeIndex,
                 windows: SeriesWindows, kpis: frozenset[str] = frozenset(KPI_SERIES),
-                ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+                ) -> dict[str, KpiMatrix]:
     """Lead KPIs: volume, conversion rate and cycle, MQL-to-SQL cycle (when columns exist).
 
     Only the families holding a KPI of ``kpis`` are computed.
     """
     created = datetime_ns(leads["created_at"])
     counts = weekly_counts(created, segments, weeks)
-    out = {"leads": (counts, counts)}
+    out = {"leads": KpiMatrix(counts, counts)}
     funnel = {"lead_conversion_rate", "conversion_cycle_days"}
     if "converted_at" in leads.columns and funnel & kpis:
         out |= funnel_kpis(created, datetime_ns(leads["converted_at"]), segments, weeks,
@@ -130,7 +141,7 @@ def lead_series(leads: pd.DataFrame, segments: Segments, weeks: pd.DatetimeIndex
 
 def funnel_kpis(start_ns: np.ndarray, end_ns: np.ndarray, segments: Segments,
                 weeks: pd.DatetimeIndex, windows: SeriesWindows, horizon_days: int,
-                names: tuple[str | None, str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+                names: tuple[str | None, str]) -> dict[str, KpiMatrix]:
     """Rate and cycle of one funnel step from a period life table (:mod:`.kpi_intensity`).
 
     Rate: the share converting within the horizon under the last ``period_weeks`` weeks'
@@ -139,12 +150,15 @@ def funnel_kpis(start_ns: np.ndarray, end_ns: np.ndarray, segments: Segments,
     """
     at_risk, events = period_counts(start_ns, end_ns, segments, weeks, horizon_days)
     curves = period_incidence(at_risk, events, windows.period_weeks)
-    opened = trailing_sum(at_risk.sum(axis=2), windows.period_weeks) / (7 * windows.period_weeks)
-    converted = trailing_sum(events.sum(axis=2), windows.period_weeks)
+    opened = lagged_sum(at_risk.sum(axis=2), windows.period_weeks) / (7 * windows.period_weeks)
+    converted = lagged_sum(events.sum(axis=2), windows.period_weeks)
     rate_name, cycle_name = names
-    out = {cycle_name: (_medians(curves), converted)}
+    rate, late = funnel_expectation(at_risk, events, windows.reference_weeks,
+                                    windows.guard_weeks, windows.min_rows,
+                                    channel_parts(segments))
+    out = {cycle_name: KpiMatrix(_medians(curves), converted, late)}
     if rate_name is not None:
-        out[rate_name] = (curves[:, :, -1], opened)
+        out[rate_name] = KpiMatrix(curves[:, :, -1], opened, rate)
     return out
 
 
@@ -155,7 +169,7 @@ def _medians(curves: np.ndarray) -> np.ndarray:
 
 def customer_series(data: Dataset, segments: Segments, weeks: pd.DatetimeIndex,
                     windows: SeriesWindows, kpis: frozenset[str] = frozenset(KPI_SERIES),
-                    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+                    ) -> dict[str, KpiMatrix]:
     """Compute the customer KPIs: new customers, CAC (total and channel), early value, churn.
 
     Churn, the costliest, is computed only when ``kpis`` holds it.
@@ -166,13 +180,14 @@ def customer_series(data: Dataset, segments: Segments, weeks: pd.DatetimeIndex,
     new = weekly_counts(acquired, segments, weeks)
     early = value_within_days(customers, orders, float(windows.value_days))
     lag = -(-windows.value_days // 7)
-    value_sum = trailing_sum(weekly_counts(acquired, segments, weeks, early),
+    value_sum = lagged_sum(weekly_counts(acquired, segments, weeks, early),
                              windows.value_weeks, lag)
-    value_n = trailing_sum(new, windows.value_weeks, lag)
-    new_window = trailing_sum(new, windows.cac_weeks)
-    cost = trailing_sum(spend_matrix(data.spend, segments, weeks), windows.cac_weeks)
-    out = {"new_customers": (new, new), "cac": (_ratio(cost, new_window), new_window),
-           "new_customer_value": (_ratio(value_sum, value_n), value_n)}
+    value_n = lagged_sum(new, windows.value_weeks, lag)
+    new_window = lagged_sum(new, windows.cac_weeks)
+    cost = lagged_sum(spend_matrix(data.spend, segments, weeks), windows.cac_weeks)
+    out = {"new_customers": KpiMatrix(new, new),
+           "cac": KpiMatrix(_ratio(cost, new_window), new_window),
+           "new_customer_value": KpiMatrix(_ratio(value_sum, value_n), value_n)}
     if "churn_rate" in kpis:
         out["churn_rate"] = churn_series(customers, orders, segments, weeks, windows)
     return out
@@ -202,7 +217,7 @@ def spend_matrix(spend: pd.DataFrame, segments: Segments, weeks: pd.DatetimeInde
 
 def churn_series(customers: pd.DataFrame, orders: pd.DataFrame, segments: Segments,
                  weeks: pd.DatetimeIndex, windows: SeriesWindows,
-                 ) -> tuple[np.ndarray, np.ndarray]:
+                 ) -> KpiMatrix:
     """Weekly lapse rate: the share of customers live at a week's start who lapse in it.
 
     Live: an order in the last ``active_days`` and not yet lapsed. Lapsed: no order for
@@ -240,9 +255,11 @@ def churn_series(customers: pd.DataFrame, orders: pd.DataFrame, segments: Segmen
         lapsed = live & (last == before) & ((start + 7.0 - before) > lapse)
         base[:, position] = np.bincount(codes, weights=live[rows], minlength=n_codes)
         hits[:, position] = np.bincount(codes, weights=lapsed[rows], minlength=n_codes)
-    events = trailing_sum(hits, windows.churn_weeks)
-    exposed = trailing_sum(base, windows.churn_weeks)
-    return _ratio(events, exposed), exposed
+    events = lagged_sum(hits, windows.churn_weeks)
+    exposed = lagged_sum(base, windows.churn_weeks)
+    counts = rate_expectation(hits, base, windows.reference_weeks, windows.guard_weeks,
+                              windows.min_rows, channel_parts(segments))
+    return KpiMatrix(_ratio(events, exposed), exposed, counts)
 
 
 def build_kpi_series(data: Dataset, as_of: pd.Timestamp, windows: SeriesWindows | None = None,
@@ -267,7 +284,8 @@ def build_kpi_series(data: Dataset, as_of: pd.Timestamp, windows: SeriesWindows 
     -------
     pd.DataFrame
         :data:`SERIES_COLUMNS`: one row per (week, kpi, segment) with a value, ``n`` the
-        rows behind it (leads, customers or active customers); sorted.
+        rows behind it (leads, customers or active customers) and, for the rate KPIs, the
+        week's observed and expected events (:mod:`features.kpi_reference`); sorted.
     """
     windows = windows or SeriesWindows()
     view = as_of_view(data, as_of)
@@ -281,23 +299,26 @@ def build_kpi_series(data: Dataset, as_of: pd.Timestamp, windows: SeriesWindows 
     return long_series(series, customer_segments.labels, weeks, windows.min_rows)
 
 
-def long_series(series: dict[str, tuple[np.ndarray, np.ndarray]], labels: pd.DataFrame,
+def long_series(series: dict[str, KpiMatrix], labels: pd.DataFrame,
                 weeks: pd.DatetimeIndex, min_rows: int) -> pd.DataFrame:
-    """Stack (value, n) matrices into the long :data:`SERIES_COLUMNS` frame.
+    """Stack the KPI matrices into the long :data:`SERIES_COLUMNS` frame.
 
-    Rate KPIs need ``min_rows`` rows behind a value; counts are always kept.
+    Rate KPIs need ``min_rows`` rows behind a value; counts are always kept. ``events`` and
+    ``expected_events`` are NaN for KPIs without them.
     """
     parts = []
     for kpi in KPI_SERIES:
         if kpi not in series:
             continue
-        value, n = series[kpi]
+        value, n, counts = series[kpi]
+        events, expected = counts if counts is not None else (np.full(value.shape, np.nan),) * 2
         frame = pd.DataFrame({
             "week": np.tile(weeks.to_numpy(), len(labels)),
             "kpi": kpi,
             "segment_type": np.repeat(labels["segment_type"].to_numpy(), len(weeks)),
             "segment": np.repeat(labels["segment"].to_numpy(), len(weeks)),
-            "value": value.ravel(), "n": n.ravel()})
+            "value": value.ravel(), "n": n.ravel(), "events": events.ravel(),
+            "expected_events": expected.ravel()})
         enough = frame["n"] >= (0 if kpi in ("leads", "new_customers") else min_rows)
         parts.append(frame.loc[enough & frame["value"].notna()])
     out = pd.concat(parts, ignore_index=True)

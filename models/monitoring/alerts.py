@@ -1,7 +1,9 @@
 """Alerts: a two-sided CUSUM of each series' standardised errors raises one alert per change.
 
-The error of a week is ``(value - expected) / scale`` from its band, divided again by the
-band's autocorrelation ``inflation`` so that sums of errors are calibrated. The threshold is set
+The error of a week is its band's ``error`` (:func:`models.monitoring.bands.week_errors`):
+for rate KPIs the week's events against those expected at the reference rates, otherwise
+``(value - expected) / scale``, each divided by the autocorrelation ``inflation`` so that sums
+of errors are calibrated. The threshold is set
 so that, under no change, a family of series (one segment type) raises a false alarm about
 once per ``false_alarm_weeks`` weeks (Siegmund's approximation, Bonferroni over the family).
 An alert lasts while its CUSUM stays above the threshold; a new one on the same side within
@@ -32,6 +34,11 @@ class AlertRule:
     allowance : float
         ``k``: the shift (in robust standard deviations) below which nothing accumulates;
         half the smallest shift worth detecting quickly.
+    min_change : float
+        An indifference zone: a change of the KPI's expectation by less than this share is
+        not worth an alert however certain it is. Each week's allowance grows by
+        ``min_change`` times the band's ``unit`` (the standardised size of a 100% change), so
+        large segments, whose every small real change is significant, do not alert on it.
     false_alarm_weeks : float
         Target mean weeks between false alarms within one segment type's series.
     merge_weeks : int
@@ -39,6 +46,7 @@ class AlertRule:
     """
 
     allowance: float = 0.5
+    min_change: float = 0.0
     false_alarm_weeks: float = 208.0
     merge_weeks: int = 4
 
@@ -66,15 +74,19 @@ def family_threshold(rule: AlertRule, n_series: int) -> float:
     return cusum_threshold(rule.allowance, 2.0 * n_series * rule.false_alarm_weeks)
 
 
-def cusum(errors: np.ndarray, allowance: float) -> tuple[np.ndarray, np.ndarray]:
-    """Upper and lower CUSUM paths; a week without a band (NaN) resets both to zero."""
+def cusum(errors: np.ndarray, allowance: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Upper and lower CUSUM paths; a week without an error (NaN) carries both over.
+
+    A week can lack an error in the middle of a series (too few rows behind it); dropping
+    the evidence gathered so far would delay every alert that spans such a week.
+    """
     upper, lower = np.zeros(len(errors)), np.zeros(len(errors))
+    slack = np.broadcast_to(np.asarray(allowance, dtype=np.float64), errors.shape)
     up = down = 0.0
     for t, error in enumerate(errors):  # a recursion over one series' weeks
-        if np.isnan(error):
-            up = down = 0.0
-        else:
-            up, down = max(0.0, up + error - allowance), max(0.0, down - error - allowance)
+        if not np.isnan(error):
+            k = float(slack[t])
+            up, down = max(0.0, up + error - k), max(0.0, down - error - k)
         upper[t], lower[t] = up, down
     return upper, lower
 
@@ -110,10 +122,14 @@ def episodes(path: np.ndarray, threshold: float, merge_weeks: int,
 def series_alerts(bands: pd.DataFrame, rule: AlertRule,
                   threshold: float) -> list[dict[str, object]]:
     """Alerts of one series' band rows (sorted by week)."""
-    spread = bands["scale"] * bands["inflation"]
-    errors = ((bands["value"] - bands["expected"]) / spread).to_numpy(dtype=np.float64)
+    if "error" in bands:
+        errors = bands["error"].to_numpy(dtype=np.float64)
+    else:
+        spread = bands["scale"] * bands["inflation"]
+        errors = ((bands["value"] - bands["expected"]) / spread).to_numpy(dtype=np.float64)
     weeks = bands["week"].to_numpy()
-    upper, lower = cusum(errors, rule.allowance)
+    unit = bands["unit"].fillna(0.0).to_numpy(dtype=np.float64) if "unit" in bands else 0.0
+    upper, lower = cusum(errors, rule.allowance + rule.min_change * unit)
     out: list[dict[str, object]] = []
     for path, direction in ((upper, "up"), (lower, "down")):
         for first, raised, last, peak in episodes(path, threshold, rule.merge_weeks):

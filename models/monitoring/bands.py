@@ -17,7 +17,9 @@ from scipy.stats import norm
 
 SERIES_KEYS = ("kpi", "segment_type", "segment")
 BAND_COLUMNS = ("week", *SERIES_KEYS, "value", "n", "expected", "lower", "upper", "scale",
-                "inflation")
+                "inflation", "events", "expected_events", "error", "unit")
+COUNT_KPIS = ("leads", "new_customers")
+CYCLE_KPIS = ("conversion_cycle_days", "mql_to_sql_cycle_days")
 MAX_AUTOCORRELATION = 0.95
 MAD_TO_SD = 1.4826
 SEASON_WEEKS = 52
@@ -151,17 +153,74 @@ def forecast(values: np.ndarray,
     return expected, scale, inflation
 
 
+def freeman_tukey(events: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """Freeman-Tukey residual of Poisson counts: about N(0, 1) down to a handful of events."""
+    return np.sqrt(events) + np.sqrt(events + 1.0) - np.sqrt(4.0 * np.maximum(expected, 0.0) + 1.0)
+
+
+def count_errors(events: np.ndarray, expected: np.ndarray,
+                 config: BandConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Standardised errors of weekly event counts against their expectation, and their unit.
+
+    The Freeman-Tukey residual is divided by the robust spread of the series' own past
+    residuals (``calibration_weeks`` ending ``guard_weeks`` back): over-dispersion beyond
+    Poisson, or under it for a conditional count such as the cycle's lateness, is measured,
+    not assumed. Then by the autocorrelation inflation, as for the other series. The unit is
+    the standardised size of a 100% change of the expectation (the residual of ``(1 + d) E``
+    is about ``d sqrt(E)``).
+    """
+    residual = freeman_tukey(events, expected)
+    gap, width, floor = config.guard_weeks, config.calibration_weeks, config.min_errors
+    spread = MAD_TO_SD * trailing_abs_median(residual, width, gap, floor)
+    scaled = np.divide(residual, spread, out=np.full(residual.shape, np.nan), where=spread > 0)
+    divisor = spread * autocorrelation_inflation(scaled, width, gap, floor, config.horizon_weeks)
+    nan = np.full(residual.shape, np.nan)
+    return (np.divide(residual, divisor, out=nan.copy(), where=divisor > 0),
+            np.divide(np.sqrt(np.maximum(expected, 0.0)), divisor, out=nan.copy(),
+                      where=divisor > 0))
+
+
 def bonferroni_z(interval_level: float, n_series: int) -> float:
     """Two-sided normal quantile giving family-wise ``interval_level`` over ``n_series``."""
     alpha = (1.0 - interval_level) / max(n_series, 1)
     return float(norm.ppf(1.0 - alpha / 2.0))
 
 
-def wide_values(series: pd.DataFrame, weeks: pd.DatetimeIndex) -> tuple[pd.DataFrame, np.ndarray]:
-    """Series keys (one row each, sorted) and their (series x week) value matrix."""
-    keyed = series.set_index([*SERIES_KEYS, "week"])["value"]
+def wide_values(series: pd.DataFrame, weeks: pd.DatetimeIndex,
+                column: str = "value") -> tuple[pd.DataFrame, np.ndarray]:
+    """Series keys (one row each, sorted) and their (series x week) matrix of ``column``."""
+    keyed = series.set_index([*SERIES_KEYS, "week"])[column]
     wide = keyed.unstack("week").reindex(columns=weeks).sort_index()
     return wide.index.to_frame(index=False), wide.to_numpy(dtype=np.float64)
+
+
+def week_errors(series: pd.DataFrame, weeks: pd.DatetimeIndex, keys: pd.DataFrame,
+                values: np.ndarray, expected: np.ndarray, spread: np.ndarray,
+                config: BandConfig) -> dict[str, np.ndarray]:
+    """Events, expected events, the standardised error and its unit of every (series, week).
+
+    Rate KPIs are tested on their weekly events against the events expected at the
+    reference rates (:mod:`features.kpi_reference`); counts against their forecast, as
+    Poisson counts; the other KPIs on ``(value - expected) / spread``. ``unit`` is the
+    standardised size of a 100% change of the expectation (0 for the cycles, whose tested
+    score, lateness, is not in days), used by the alert rule's ``min_change``.
+    """
+    nan = np.full(values.shape, np.nan)
+    events = wide_values(series, weeks, "events")[1] if "events" in series else nan
+    expected_events = wide_values(series, weeks, "expected_events")[1] \
+        if "expected_events" in series else nan
+    kpi = keys["kpi"].to_numpy()[:, None]
+    is_count = np.isin(kpi, COUNT_KPIS)
+    events = np.where(is_count, values, events)
+    expected_events = np.where(is_count, expected, expected_events)
+    plain = np.divide(values - expected, spread, out=nan.copy(), where=spread > 0)
+    plain_unit = np.divide(np.abs(expected), spread, out=nan.copy(), where=spread > 0)
+    counted, count_unit = count_errors(events, expected_events, config)
+    tested = ~np.isnan(expected_events).all(axis=1)[:, None]
+    unit = np.where(tested, count_unit, plain_unit)
+    return {"events": events, "expected_events": expected_events,
+            "error": np.where(tested, counted, plain),
+            "unit": np.where(np.isin(kpi, CYCLE_KPIS), 0.0, unit)}
 
 
 def build_bands(series: pd.DataFrame, config: BandConfig) -> pd.DataFrame:
@@ -184,6 +243,7 @@ def build_bands(series: pd.DataFrame, config: BandConfig) -> pd.DataFrame:
     weeks = pd.DatetimeIndex(np.sort(series["week"].unique()))
     keys, values = wide_values(series, weeks)
     expected, scale, inflation = forecast(values, config)
+    tested = week_errors(series, weeks, keys, values, expected, scale * inflation, config)
     family = keys.groupby(["segment_type"])["kpi"].transform("size").to_numpy()
     z = np.array([bonferroni_z(config.interval_level, int(m)) for m in family])[:, None]
     n_weeks = len(weeks)
@@ -192,7 +252,8 @@ def build_bands(series: pd.DataFrame, config: BandConfig) -> pd.DataFrame:
         **{key: np.repeat(keys[key].to_numpy(), n_weeks) for key in SERIES_KEYS},
         "value": values.ravel(), "expected": expected.ravel(),
         "lower": (expected - z * scale).ravel(), "upper": (expected + z * scale).ravel(),
-        "scale": scale.ravel(), "inflation": inflation.ravel()})
+        "scale": scale.ravel(), "inflation": inflation.ravel(),
+        **{name: column.ravel() for name, column in tested.items()}})
     n = series.set_index([*SERIES_KEYS, "week"])["n"]
     out = out.join(n, on=[*SERIES_KEYS, "week"])
     out = out.loc[out["value"].notna()].reset_index(drop=True)

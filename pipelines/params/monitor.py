@@ -28,7 +28,9 @@ def _int(section: dict[str, Any], key: str, high: int = 3650) -> int:
 def parse_monitor(section: dict[str, Any], seed: int) -> MonitorParams:
     """Validate the ``monitor`` section; ``seed`` is accepted for symmetry and unused."""
     del seed  # every step is deterministic
+    level_weeks, guard_weeks = _int(section, "level_weeks", 104), _int(section, "guard_weeks", 52)
     windows = SeriesWindows(
+        reference_weeks=level_weeks, guard_weeks=guard_weeks,
         horizon_days=_int(section, "horizon_days"),
         stage_horizon_days=_int(section, "stage_horizon_days"),
         period_weeks=_int(section, "period_weeks", 52),
@@ -37,9 +39,10 @@ def parse_monitor(section: dict[str, Any], seed: int) -> MonitorParams:
         lapse_gaps=number(section, "lapse_gaps", SECTION, 1.0, 100.0))
     bands = BandConfig(
         interval_level=number(section, "interval_level", SECTION, 0.5, 0.9999),
-        level_weeks=_int(section, "level_weeks", 104), guard_weeks=_int(section, "guard_weeks", 52),
+        level_weeks=level_weeks, guard_weeks=guard_weeks,
         calibration_weeks=_int(section, "calibration_weeks", 156))
     rule = AlertRule(allowance=number(section, "allowance", SECTION, 0.0, 10.0),
+                     min_change=number(section, "min_change", SECTION, 0.0, 1.0),
                      false_alarm_weeks=number(section, "false_alarm_weeks", SECTION, 1.0, 1e6),
                      merge_weeks=_int(section, "merge_weeks", 52))
     return MonitorParams(MonitorConfig(

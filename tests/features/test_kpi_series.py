@@ -6,7 +6,8 @@ import pytest
 
 from features.contract import Dataset
 from features.kpi_intensity import truncated_median
-from features.kpi_series import SeriesWindows, as_of_view, build_kpi_series, trailing_sum
+from features.kpi_reference import lagged_sum as trailing_sum
+from features.kpi_series import SeriesWindows, as_of_view, build_kpi_series
 
 
 def test_truncated_median_interpolates() -> None:

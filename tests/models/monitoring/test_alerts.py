@@ -18,7 +18,14 @@ from models.monitoring.alerts import (
 def test_cusum_by_hand() -> None:
     upper, lower = cusum(np.array([1.0, 2.0, -3.0, np.nan, 1.0]), allowance=0.5)
     assert upper.tolist() == [0.5, 2.0, 0.0, 0.0, 0.5]
-    assert lower.tolist() == [0.0, 0.0, 2.5, 0.0, 0.0]
+    assert lower.tolist() == [0.0, 0.0, 2.5, 2.5, 1.0]  # a week without error carries over
+
+
+def test_the_error_column_drives_the_cusum() -> None:
+    rows = band_rows([0.0] * 20).assign(error=[0.0] * 10 + [3.0] * 10)
+    rule = AlertRule(allowance=0.5, false_alarm_weeks=50.0, merge_weeks=4)
+    alerts = find_alerts(rows, rule)
+    assert len(alerts) == 1 and alerts.iloc[0]["direction"] == "up"
 
 
 def test_threshold_meets_the_run_length() -> None:
@@ -62,3 +69,11 @@ def test_find_alerts_raises_once_on_a_step() -> None:
 def test_no_alert_without_change() -> None:
     rule = AlertRule()
     assert find_alerts(band_rows([0.1, -0.2, 0.3, -0.1] * 10), rule).empty
+
+
+def test_min_change_ignores_small_certain_changes() -> None:
+    # a 5% rise, 3 standardised units a week (a large segment), against a 10% zone
+    rows = band_rows([0.0] * 30).assign(error=[0.0] * 10 + [3.0] * 20, unit=60.0)
+    small = find_alerts(rows, AlertRule(allowance=0.5, min_change=0.1, false_alarm_weeks=50.0))
+    assert small.empty
+    assert len(find_alerts(rows, AlertRule(allowance=0.5, false_alarm_weeks=50.0))) == 1

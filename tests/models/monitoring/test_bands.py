@@ -8,6 +8,8 @@ from models.monitoring.bands import (
     BandConfig,
     bonferroni_z,
     build_bands,
+    count_errors,
+    freeman_tukey,
     trailing_abs_median,
     trailing_mean,
 )
@@ -51,3 +53,35 @@ def test_band_is_leakage_free() -> None:
     pd.testing.assert_frame_equal(base.loc[:30, cols], jumped.loc[:30, cols])
     assert (jumped.loc[30:31, "value"] > jumped.loc[30:31, "upper"]).all()
     assert base["lower"].dropna().lt(base["upper"].dropna()).all()
+
+
+def test_freeman_tukey_is_near_zero_on_expectation_and_signed() -> None:
+    assert abs(freeman_tukey(np.array([100.0]), np.array([100.0]))[0]) < 0.05
+    assert freeman_tukey(np.array([50.0]), np.array([100.0]))[0] < -4.0
+    assert freeman_tukey(np.array([150.0]), np.array([100.0]))[0] > 4.0
+
+
+def test_count_errors_measure_their_own_dispersion() -> None:
+    rng = np.random.default_rng(1)
+    config = BandConfig(guard_weeks=1, calibration_weeks=40, min_errors=20, horizon_weeks=4)
+    expected = np.full((1, 200), 30.0)
+    poisson = rng.poisson(expected).astype(float)
+    doubled = 30.0 + 2.0 * (poisson - 30.0)  # twice the Poisson spread
+    (plain, unit), (wide, _) = (count_errors(poisson, expected, config),
+                                count_errors(doubled, expected, config))
+    assert 0.8 < np.nanstd(plain[0, 60:]) < 1.25
+    assert 0.8 < np.nanstd(wide[0, 60:]) < 1.25  # scaled by the measured spread, not Poisson's
+    assert np.isnan(plain[0, :20]).all()
+    # a 100% change of 30 expected events is about sqrt(30) standardised units
+    assert 4.0 < np.nanmedian(unit[0, 60:]) < 7.0
+
+
+def test_rate_kpis_are_tested_on_their_events() -> None:
+    weeks = 60
+    rows = flat_series(weeks).assign(kpi="churn_rate", events=30.0, expected_events=30.0)
+    rows.loc[rows.index[::2], "events"] = 33.0
+    rows.loc[rows.index[-5:], "events"] = 10.0
+    config = BandConfig(level_weeks=4, guard_weeks=1, calibration_weeks=20, min_errors=10)
+    bands = build_bands(rows, config)
+    assert (bands["error"].iloc[-5:] < -3.0).all()
+    assert bands["events"].iloc[-1] == 10.0

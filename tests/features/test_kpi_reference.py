@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from features.kpi_reference import (
+    funnel_expectation,
+    lagged_sum,
+    rate_expectation,
+    stratify_total,
+)
+
+
+def test_lagged_sum_works_along_weeks_of_a_cube() -> None:
+    cube = np.arange(8, dtype=float).reshape(1, 4, 2)  # weeks x ages: [0,1],[2,3],[4,5],[6,7]
+    out = lagged_sum(cube, width=2, lag=1)
+    assert np.isnan(out[0, :2]).all()
+    assert out[0, 2].tolist() == [2.0, 4.0]  # weeks 0 and 1
+    assert out[0, 3].tolist() == [6.0, 8.0]  # weeks 1 and 2
+
+
+def test_rate_expectation_by_hand() -> None:
+    hits = np.array([[2.0, 4.0, 3.0, 9.0]])
+    exposure = np.array([[100.0, 100.0, 200.0, 300.0]])
+    observed, expected = rate_expectation(hits, exposure, reference_weeks=2, guard_weeks=1,
+                                          min_events=1, parts=np.array([], dtype=int))
+    assert observed is hits
+    assert np.isnan(expected[0, :2]).all()
+    assert expected[0, 2] == pytest.approx(200.0 * 6.0 / 200.0)   # weeks 0-1: rate 0.03
+    assert expected[0, 3] == pytest.approx(300.0 * 7.0 / 300.0)   # weeks 1-2: rate 7/300
+
+
+def test_rate_expectation_needs_enough_reference_events() -> None:
+    hits = np.array([[1.0, 1.0, 1.0]])
+    _, expected = rate_expectation(hits, np.full((1, 3), 10.0), 1, 0, min_events=2,
+                                   parts=np.array([], dtype=int))
+    assert np.isnan(expected).all()
+
+
+def test_total_is_the_sum_of_its_channels() -> None:
+    expected = np.array([[9.0, 9.0], [1.0, 2.0], [3.0, 4.0]])
+    out = stratify_total(expected, np.array([1, 2]))
+    assert out[0].tolist() == [4.0, 6.0]
+    assert out[1:].tolist() == expected[1:].tolist()
+
+
+def pipeline(weeks: int, hazard: np.ndarray, scale_from: int | None = None,
+             factor: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Expected-value pipeline: 100 lead-days at risk per age and week, events = risk x hazard."""
+    at_risk = np.full((1, weeks, len(hazard)), 100.0)
+    events = at_risk * hazard
+    if scale_from is not None:
+        events[:, scale_from:] *= factor
+    return at_risk, events
+
+
+def test_funnel_expectation_matches_a_steady_pipeline() -> None:
+    hazard = np.array([0.02, 0.05, 0.03, 0.01])
+    at_risk, events = pipeline(6, hazard)
+    (observed, expected), (late, late_expected) = funnel_expectation(
+        at_risk, events, reference_weeks=2, guard_weeks=1, min_events=1,
+        parts=np.array([], dtype=int))
+    assert np.isnan(expected[0, :2]).all()
+    np.testing.assert_allclose(expected[0, 2:], observed[0, 2:])
+    np.testing.assert_allclose(late_expected[0, 2:], late[0, 2:])
+
+
+def test_a_uniform_drop_moves_conversions_but_not_lateness() -> None:
+    hazard = np.array([0.02, 0.05, 0.03, 0.01])
+    at_risk, events = pipeline(6, hazard, scale_from=4, factor=0.5)
+    (observed, expected), (late, late_expected) = funnel_expectation(
+        at_risk, events, 2, 1, 1, np.array([], dtype=int))
+    # week 4's reference (weeks 2-3) predates the drop
+    assert observed[0, 4] == pytest.approx(0.5 * expected[0, 4])
+    assert late[0, 4] == pytest.approx(late_expected[0, 4])  # no cycle signal
+
+
+def test_a_later_pipeline_raises_lateness() -> None:
+    hazard = np.array([0.02, 0.05, 0.03, 0.01])
+    at_risk, events = pipeline(6, hazard)
+    events[:, 4:] = at_risk[:, 4:] * np.array([0.0, 0.02, 0.05, 0.04])  # conversions later
+    _, (late, late_expected) = funnel_expectation(at_risk, events, 2, 1, 1,
+                                                  np.array([], dtype=int))
+    assert (late[0, 4:] > late_expected[0, 4:]).all()
