@@ -251,7 +251,8 @@ def build_bands(series: pd.DataFrame, config: BandConfig) -> pd.DataFrame:
         "week": np.tile(weeks.to_numpy(), len(keys)),
         **{key: np.repeat(keys[key].to_numpy(), n_weeks) for key in SERIES_KEYS},
         "value": values.ravel(), "expected": expected.ravel(),
-        "lower": (expected - z * scale).ravel(), "upper": (expected + z * scale).ravel(),
+        "lower": np.maximum(expected - z * scale, 0.0).ravel(),  # every KPI is >= 0
+        "upper": (expected + z * scale).ravel(),
         "scale": scale.ravel(), "inflation": inflation.ravel(),
         **{name: column.ravel() for name, column in tested.items()}})
     n = series.set_index([*SERIES_KEYS, "week"])["n"]
