@@ -64,7 +64,6 @@ def dask_config(settings: ClusterSettings) -> dict[str, Any]:
         "distributed.comm.timeouts.connect": f"{settings.connect_timeout_s}s",
         "distributed.comm.timeouts.tcp": f"{settings.comm_timeout_s}s",
         "distributed.scheduler.allowed-failures": settings.allowed_failures,
-        "distributed.worker.daemon": False,  # LightGBM needs no child processes, but be safe
         "distributed.admin.tick.limit": "30s",
         "logging.distributed": "error",
     }
