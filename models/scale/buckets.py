@@ -48,13 +48,17 @@ def scatter_buckets(client: Client, frame: pd.DataFrame, n_buckets: int) -> dd.D
     Each bucket travels in the task graph rather than by ``client.scatter``: the scheduler
     keeps the task, so a bucket lost with a dead worker is sent again, not lost for good.
     """
+    import warnings
+
     import dask
     import dask.dataframe as dd
 
     parts = [dask.delayed(part, pure=False, traverse=False)
              for part in split_by_bucket(frame, n_buckets)]
     table = dd.from_delayed(parts, meta=frame.iloc[:0], verify_meta=False)
-    return client.persist(table)
+    with warnings.catch_warnings():  # "Sending large graph": on purpose, see above
+        warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
+        return client.persist(table)
 
 
 def map_buckets(
