@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 export DVC_NO_ANALYTICS := 1
 export MPLBACKEND := Agg
 
-.PHONY: help install lock dvc-init run test test-slow test-dask test-browser lint bench bench-peers clean
+.PHONY: help install lock dvc-init run test test-slow test-dask test-browser lint bench bench-peers bench-monitor-peer clean
 
 help:
 	@echo "make run          set up .venv, install, run the DVC pipeline on the simulated world"
@@ -18,6 +18,7 @@ help:
 	@echo "make lock         refresh requirements.lock from pyproject.toml (uv)"
 	@echo "make bench        run the benchmarks in benchmarks/ (writes benchmarks/results/*.json)"
 	@echo "make bench-peers  channelwise vs PyMC-Marketing (own venv .venv-peers; ~30 min on 2 cores)"
+	@echo "make bench-monitor-peer  KPI monitor vs statsforecast intervals (own venv .venv-statsforecast)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -114,6 +115,16 @@ $(PEERS)/.installed: benchmarks/requirements-peers.txt
 
 bench-peers: install $(PEERS)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/bench_peers.py
+
+# The monitor's peer, statsforecast, caps pandas<3: its own venv, pinned by its own file.
+STATSFORECAST := .venv-statsforecast
+$(STATSFORECAST)/.installed: benchmarks/requirements-statsforecast.txt
+	$(PYTHON) -m venv $(STATSFORECAST)
+	$(STATSFORECAST)/bin/pip install -r benchmarks/requirements-statsforecast.txt
+	touch $@
+
+bench-monitor-peer: install $(STATSFORECAST)/.installed
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/bench_monitor_peer.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
