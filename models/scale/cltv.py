@@ -104,6 +104,10 @@ class DaskCLTVModel(CLTVModel):
         self.client = client
         self.n_buckets = n_buckets
 
+    def _count(self, table: dd.DataFrame) -> int:
+        """Rows of a Dask frame, counted on this model's cluster."""
+        return int(self.client.compute(table.map_partitions(len).sum(), sync=True))
+
     def _base(self, customers: dd.DataFrame, orders: dd.DataFrame,
               cutoff: pd.Timestamp) -> tuple[dd.DataFrame, BTYDFit]:
         """Build customer features per bucket (kept on the workers); fit BTYD on them all."""
@@ -118,7 +122,7 @@ class DaskCLTVModel(CLTVModel):
                      index: int, per_cutoff: int) -> dd.DataFrame:
         config = self._config
         base, btyd = self._base(customers, orders, plan.cutoff)
-        fraction = per_cutoff / max(len(base), 1)
+        fraction = per_cutoff / max(self._count(base), 1)
         meta = _rows_kernel(base._meta, orders._meta, btyd, plan, config, 1.0, 0)
         return map_buckets(_rows_kernel, base, orders, meta=meta, btyd=btyd, plan=plan,
                            config=config, fraction=fraction,
@@ -162,11 +166,11 @@ class DaskCLTVModel(CLTVModel):
     def _fit_sampled_intervals(self, rows: dd.DataFrame, progress: Progress | None) -> None:
         """Quantile models on a gathered sample of the earlier cutoffs, widened on the latest."""
         config = self._config
-        latest = rows["cutoff"].max().compute()
+        latest = self.client.compute(rows["cutoff"].max(), sync=True)
         earlier = rows.loc[rows["cutoff"] < latest]
-        n_earlier = len(earlier)
+        n_earlier = self._count(earlier)
         fit_on = earlier if n_earlier else rows
-        fraction = config.max_interval_rows / max(n_earlier or len(rows), 1)
+        fraction = config.max_interval_rows / max(n_earlier or self._count(rows), 1)
         sample = gather_sorted(self.client, fit_on.map_partitions(
             keep_fraction, fraction, config.random_state, meta=fit_on._meta),
             list(rows.columns))
