@@ -151,6 +151,8 @@ def truth_html(metrics: dict[str, Any] | None) -> str:
     truth = (metrics or {}).get("truth")
     if not isinstance(truth, dict):
         return ""
+    if "skipped" in truth:
+        return f"<p>Not checked against the simulator's truth: {esc(str(truth['skipped']))}.</p>"
     rows = [{"plan": name, **values} for name, values in truth.items() if isinstance(values, dict)]
     frame = pd.DataFrame(rows, columns=["plan", "true_value", "regret", "uplift_captured"])
     return ("<h3>Checked against the simulator's true curves</h3>" + table_html(

@@ -176,10 +176,21 @@ def plan_scorecard(truth: dict[str, Any], plans: dict[str, dict[str, float]]) ->
     return out
 
 
+BUDGET_TOLERANCE = 1e-3  # a plan within 0.1% of the current budget is scored against the oracle
+
+
 def score_plans(
     truth: dict[str, Any], inputs: PlanningInputs, plan: dict[str, float]
 ) -> dict[str, Any]:
-    """Score a plan, the lead-volume plan (fitted curves) and the current mix on true curves."""
+    """Score a plan, the lead-volume plan (fitted curves) and the current mix on true curves.
+
+    The oracle in ``truth`` is the best plan at the current budget, so a plan at another
+    budget (a target or an explicit budget) is not scored: the result says why instead.
+    """
+    current_total, planned = float(inputs.current.sum()), float(sum(plan.values()))
+    if abs(planned - current_total) > BUDGET_TOLERANCE * max(current_total, 1.0):
+        return {"skipped": f"the plan's weekly budget ({planned:,.2f}) differs from the "
+                           f"current budget ({current_total:,.2f}) the oracle was computed at"}
     volume = make_plan(inputs, float(inputs.current.sum()), Constraints(),
                        value_per_unit=np.ones(len(inputs.channels)))
     plans = {
