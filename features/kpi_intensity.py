@@ -18,52 +18,80 @@ from features.kpi_segments import Segments
 NAT = np.iinfo(np.int64).min
 
 
-def week_exposure(start: np.ndarray, end: np.ndarray, begin: int,
-                  horizon_days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Ages (days) at risk during the week starting ``begin``, and the events in it.
+def exposure_days(start: np.ndarray, end: np.ndarray, stop: int,
+                  horizon_days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: ages at risk ``[0, length)``, whether its event counts, and the event's age.
 
-    Returns, for every row, the first and one-past-last age at risk in the week (equal when
-    not at risk), whether its event falls in the week, and the event's age.
+    A row is at risk from creation until its event (the event's day included) or the last
+    week's end, for at most ``horizon_days`` days; an event counts when it falls before
+    ``stop`` within the horizon.
     """
-    stop = begin + WEEK_NS
-    open_ = (start < stop) & (start >= begin - (horizon_days + 1) * DAY_NS) & (
-        (end == NAT) | (end >= begin))
-    first = np.maximum((begin - start) // DAY_NS, 0)
-    until = np.where((end != NAT) & (end < stop), end, stop)
-    last = np.minimum((until - start) // DAY_NS, horizon_days)
-    event_age = (end - start) // DAY_NS
-    hit = open_ & (end != NAT) & (end < stop) & (event_age <= horizon_days)
-    last = np.where(hit, event_age + 1, last)
-    first = np.where(open_, np.minimum(first, last), last)
-    return first, last, hit, event_age
+    converted = (end != NAT) & (end < stop)
+    event_age = np.where(converted, (end - start) // DAY_NS, -1)
+    hit = converted & (event_age <= horizon_days)
+    until = np.where(converted, end, stop)
+    length = np.minimum((until - start) // DAY_NS, horizon_days)
+    length = np.where(hit, event_age + 1, np.clip(length, 0, None))
+    return length, hit, event_age
 
 
 def period_counts(start_ns: np.ndarray, end_ns: np.ndarray, segments: Segments,
                   weeks: pd.DatetimeIndex, horizon_days: int) -> tuple[np.ndarray, np.ndarray]:
     """Days at risk and events by (segment code, week, age in days).
 
+    A row's age ``a`` (days since its creation) is at risk in the week holding the end of
+    that day of age, or, for its event's day, in the event's week. Rows are counted in
+    bulk: by (code, creation day, days at risk) first, then spread over weeks and ages along
+    the diagonals of the calendar, with no loop over weeks or rows.
+
     Returns two ``(n_codes, n_weeks, horizon + 1)`` arrays.
     """
     rows, codes = segments.expanded()
-    order = np.argsort(start_ns[rows], kind="stable")
-    codes, start, end = codes[order], start_ns[rows][order], end_ns[rows][order]
-    n_codes, width = len(segments.labels), horizon_days + 2
-    at_risk = np.zeros((n_codes, len(weeks), horizon_days + 1))
-    events = np.zeros((n_codes, len(weeks), horizon_days + 1))
-    for position, week in enumerate(weeks.as_unit("ns").asi8):  # one pass per week
-        begin = int(week)
-        lo, hi = np.searchsorted(start, [begin - (horizon_days + 1) * DAY_NS, begin + WEEK_NS])
-        first, last, hit, event_age = week_exposure(start[lo:hi], end[lo:hi], begin,
-                                                    horizon_days)
-        mine = codes[lo:hi]
-        keep = last > first
-        diff = (np.bincount(mine[keep] * width + first[keep], minlength=n_codes * width)
-                - np.bincount(mine[keep] * width + last[keep], minlength=n_codes * width))
-        at_risk[:, position] = np.cumsum(diff.reshape(n_codes, width), axis=1)[:, :-1]
-        slot = mine[hit] * (horizon_days + 1) + event_age[hit]
-        events[:, position] = np.bincount(slot, minlength=n_codes * (horizon_days + 1)).reshape(
-            n_codes, horizon_days + 1)
-    return at_risk, events
+    n_codes, n_weeks, width = len(segments.labels), len(weeks), horizon_days + 1
+    at_risk = np.zeros((n_codes, n_weeks, width))
+    events = np.zeros((n_codes, n_weeks, width))
+    if n_weeks == 0 or len(rows) == 0:
+        return at_risk, events
+    # Count from `lead` weeks before the first: rows created up to a horizon earlier still
+    # have days at risk in it. Those weeks are dropped at the end.
+    lead = -(-(horizon_days + 2) // 7)
+    n_weeks += lead
+    origin = int(weeks.as_unit("ns").asi8[0]) - lead * WEEK_NS
+    stop = origin + n_weeks * WEEK_NS
+    at_risk = np.zeros((n_codes, n_weeks, width))
+    events = np.zeros((n_codes, n_weeks, width))
+    start, end = start_ns[rows], end_ns[rows]
+    inside = (start >= origin) & (start < stop)
+    start, end, codes = start[inside], end[inside], codes[inside]
+    length, hit, event_age = exposure_days(start, end, stop, horizon_days)
+    day = (start - origin) // DAY_NS
+    midnight = ((start - origin) % DAY_NS == 0).astype(np.int64)
+    n_days = n_weeks * 7
+    # Rows by (code, midnight, creation day, length): how many stay at risk past each age.
+    counts = np.bincount(((codes * 2 + midnight) * n_days + day) * (width + 1) + length,
+                         minlength=n_codes * 2 * n_days * (width + 1))
+    past = np.cumsum(counts.reshape(n_codes, 2, n_days, width + 1)[..., ::-1], axis=3)[..., ::-1]
+    alive = past[..., 1:]  # alive[..., a]: rows with length > a
+    # Age a of a row created on day k ends on day k + a + 1 (exclusive, not at midnight) or
+    # exactly at its start (midnight): the week holding that moment gets the day at risk.
+    total = np.concatenate([np.zeros((n_codes, 2, 1, width)), np.cumsum(alive, axis=2)], axis=2)
+    ages = np.arange(width)
+    week_index = np.arange(n_weeks)
+    for flag in (0, 1):
+        # days k with week (k + a + 1 - flag) // 7 == w: k in [7w - a - 1 + flag, 7w + 6 - a + flag)
+        low = np.clip(7 * week_index[:, None] - ages[None, :] - 1 + flag, 0, n_days)
+        high = np.clip(7 * week_index[:, None] + 6 - ages[None, :] + flag, 0, n_days)
+        at_risk += total[:, flag, high, ages] - total[:, flag, low, ages]
+    # The event's own day belongs to the event's week.
+    moved = np.flatnonzero(hit)
+    formula = (day[moved] + event_age[moved] + 1 - midnight[moved]) // 7
+    actual = (end[moved] - origin) // WEEK_NS
+    code, age = codes[moved], event_age[moved]
+    keep = formula < n_weeks
+    np.add.at(at_risk, (code[keep], formula[keep], age[keep]), -1.0)
+    np.add.at(at_risk, (code, actual, age), 1.0)
+    np.add.at(events, (code, actual, age), 1.0)
+    return at_risk[:, lead:], events[:, lead:]
 
 
 def period_incidence(at_risk: np.ndarray, events: np.ndarray, period_weeks: int) -> np.ndarray:

@@ -77,15 +77,16 @@ def segment_labels(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 def encode(frame: pd.DataFrame, labels: pd.DataFrame) -> Segments:
     """Code each row of a segment frame against ``labels``."""
-    keys = pd.MultiIndex.from_frame(labels[["segment_type", "segment"]])
+    kinds = labels["segment_type"].to_numpy()
     types = labels["segment_type"].drop_duplicates().tolist()
     codes = np.full((len(types), len(frame)), -1, dtype=np.int64)
     for position, name in enumerate(types):
         if name not in frame.columns:
             continue
-        values = frame[name].to_numpy(dtype=object)
-        pairs = pd.MultiIndex.from_arrays([np.full(len(frame), name, dtype=object), values])
-        codes[position] = keys.get_indexer(pairs)
+        rows = np.flatnonzero(kinds == name)  # this type's labels, consecutive in the table
+        found = pd.Index(labels["segment"].to_numpy()[rows]).get_indexer(
+            frame[name].to_numpy(dtype=object))
+        codes[position] = np.where(found >= 0, rows[0] + found, -1)
     return Segments(codes=codes, labels=labels)
 
 

@@ -24,6 +24,8 @@ OUTPUT_COLUMNS = ("kpi", "segment_type", "segment", "first_week", "last_week", "
                   "expected", "lower", "upper", "direction", "severity", "value_at_risk",
                   "drivers")
 Progress = Callable[[str], None]
+LEAD_KPIS = frozenset({"leads", "lead_conversion_rate", "conversion_cycle_days",
+                       "mql_to_sql_cycle_days"})
 
 
 @dataclass(frozen=True)
@@ -57,11 +59,12 @@ class MonitorResult:
                 "value_at_risk": float(alerts["value_at_risk"].clip(lower=0).sum())}
 
 
-def _segment_data(view: Dataset, segment_type: str, segment: str) -> Dataset:
+def _segment_data(view: Dataset, segment_type: str, segment: str, kpi: str) -> Dataset:
+    """Return one segment's tables; a lead KPI's drill-down reads no orders (costly)."""
     teams = customer_teams(view.customers, view.leads)
     leads, customers = restrict(view.leads, view.customers, teams, segment_type, segment)
-    orders = view.orders.loc[view.orders["customer_id"].astype("str").isin(
-        customers["customer_id"].astype("str"))]
+    orders = view.orders.iloc[0:0] if kpi in LEAD_KPIS else view.orders.loc[
+        view.orders["customer_id"].astype("str").isin(customers["customer_id"].astype("str"))]
     spend = view.spend.loc[view.spend["channel"].astype("str") == segment] \
         if segment_type == "channel" else view.spend.iloc[0:0]
     return dataclasses.replace(view, leads=leads, customers=customers, orders=orders,
@@ -76,7 +79,8 @@ def explain_alert(alert: pd.Series, bands: pd.DataFrame, view: Dataset, as_of: p
         types = [t for t in bands["segment_type"].unique() if t != TOTAL]
         ranked = rank_drivers(bands, alert["kpi"], types, first, last, config.reference_weeks)
         return describe_drivers(ranked, config.top_drivers) or "no segment stands out"
-    inside = _segment_data(view, str(alert["segment_type"]), str(alert["segment"]))
+    inside = _segment_data(view, str(alert["segment_type"]), str(alert["segment"]),
+                           str(alert["kpi"]))
     sub = build_bands(build_kpi_series(inside, as_of, config.windows,
                                        frozenset({str(alert["kpi"])})), config.bands)
     types = [t for t in sub["segment_type"].unique() if t not in (TOTAL, alert["segment_type"])]

@@ -93,3 +93,20 @@ def test_period_life_table_by_hand() -> None:
     curve = period_incidence(at_risk, events, 1)[0, 0]
     assert curve[4] == 0.0 and curve[5] == pytest.approx(0.5) and curve[10] == pytest.approx(0.5)
     assert truncated_median(curve[None, :])[0] == pytest.approx(4.5)
+
+
+def test_period_counts_by_hand() -> None:
+    from features.kpi_intensity import NAT, period_counts
+    from features.kpi_segments import Segments
+
+    ns = pd.Timestamp("2024-01-06 12:00").value, pd.Timestamp("2024-01-07").value
+    start = np.array(ns, dtype=np.int64)
+    end = np.array([NAT, pd.Timestamp("2024-01-09 06:00").value], dtype=np.int64)
+    segments = Segments(codes=np.zeros((1, 2), dtype=np.int64),
+                        labels=pd.DataFrame({"segment_type": ["total"], "segment": ["total"]}))
+    weeks = pd.DatetimeIndex(["2024-01-01", "2024-01-08"]).as_unit("ns")
+    at_risk, events = period_counts(start, end, segments, weeks, horizon_days=20)
+    # A day of age counts in the week holding its end; the event's day in the event's week.
+    assert at_risk[0, 0].tolist()[:2] == [2.0, 0.0]
+    assert at_risk[0, 1].tolist()[:9] == [0.0, 2.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0]
+    assert events[0, 1, 2] == 1.0 and events.sum() == 1.0
