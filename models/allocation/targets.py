@@ -10,7 +10,7 @@ the planner's constraints) do not depend on the budget, so the feasible budgets 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -62,6 +62,22 @@ def plan_marginal_return(
     return marginal_return(curves, vpu, spend, bounds)
 
 
+def bisect_edge(good: float, bad: float, passes: Callable[[float], bool],
+                rel_tol: float) -> float:
+    """Return the passing end of ``[good, bad]`` (either order) once it spans ``rel_tol``.
+
+    ``passes(good)`` holds and ``passes(bad)`` does not; the interval is halved until its
+    width is within ``rel_tol`` of its larger end.
+    """
+    while abs(bad - good) > rel_tol * max(good, bad):
+        middle = 0.5 * (good + bad)
+        if passes(middle):
+            good = middle
+        else:
+            bad = middle
+    return good
+
+
 def budget_for_value(
     curves: list[ChannelCurve], vpu: FloatArray, bounds: Bounds, target: float,
     rel_tol: float = RELATIVE_TOLERANCE,
@@ -85,13 +101,8 @@ def budget_for_value(
             f"({high:,.2f} a week); lower the target or raise the caps (--max)")
     if plan_value(curves, vpu, bounds, low) >= target:
         return low
-    while high - low > rel_tol * high:
-        middle = 0.5 * (low + high)
-        if plan_value(curves, vpu, bounds, middle) >= target:
-            high = middle
-        else:
-            low = middle
-    return high
+    return bisect_edge(high, low, lambda b: plan_value(curves, vpu, bounds, b) >= target,
+                       rel_tol)
 
 
 def budget_for_roi(
@@ -123,14 +134,8 @@ def budget_for_roi(
             f"target ROI {roi:g} is out of reach: the marginal return is still "
             f"{returns[-1]:.3g} at the largest budget the bounds allow ({high:,.2f} a week); "
             f"raise the caps (--max) or the target")
-    below, at = float(grid[last + 1]), float(grid[last])
-    while below - at > rel_tol * below:
-        middle = 0.5 * (at + below)
-        if plan_marginal_return(curves, vpu, bounds, middle) >= roi:
-            at = middle
-        else:
-            below = middle
-    return at
+    return bisect_edge(float(grid[last]), float(grid[last + 1]),
+                       lambda b: plan_marginal_return(curves, vpu, bounds, b) >= roi, rel_tol)
 
 
 def marked_frontier(
