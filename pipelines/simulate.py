@@ -15,7 +15,7 @@ def main() -> None:
     parser.add_argument("--params", default="params.yaml")
     params = load_params(parser.parse_args().params)
     cfg = parse_simulate(params.section("simulate"))
-    write_world(params.paths.simulated, params.seed, cfg.scale, vary=cfg.vary,
+    write_world(params.paths.simulated, params.seed, cfg.scale, cfg.format.value, vary=cfg.vary,
                 referrals=cfg.referrals, drifts=cfg.drifts, kpi_world=cfg.kpi_world)
 
 
