@@ -11,15 +11,18 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from models.cltv.model import CLTVConfig, CLTVModel
 from pipelines.params.engine import Engine, EngineParams, parse_engine
+
+if TYPE_CHECKING:
+    from models.cltv.model import CLTVConfig, CLTVModel
+    from models.scale.tasks import Tasks
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 LOCAL_CLUSTER = "local"  # --scheduler local: a LocalCluster on this machine
 
-ModelMaker = Callable[[CLTVConfig], CLTVModel]
+ModelMaker = Callable[["CLTVConfig"], "CLTVModel"]
 
 
 def with_scheduler(
@@ -47,6 +50,8 @@ def stage_engine(raw: dict[str, Any], environ: Mapping[str, str] = os.environ) -
 @contextmanager
 def cltv_models(engine: EngineParams) -> Iterator[ModelMaker]:
     """Yield a maker of unfitted CLTV models for the engine; the cluster closes after."""
+    from models.cltv.model import CLTVModel  # LightGBM: loaded on use only
+
     if engine.engine is Engine.LOCAL:
         yield CLTVModel
         return
@@ -55,3 +60,17 @@ def cltv_models(engine: EngineParams) -> Iterator[ModelMaker]:
 
     with dask_client(engine.cluster) as client:
         yield partial(DaskCLTVModel, client=client, n_buckets=engine.buckets)
+
+
+@contextmanager
+def engine_tasks(engine: EngineParams) -> Iterator[Tasks]:
+    """Yield where independent tasks run: this process, or the cluster (closed after)."""
+    from models.scale.tasks import DaskTasks, InProcess
+
+    if engine.engine is Engine.LOCAL:
+        yield InProcess()
+        return
+    from models.scale.cluster import dask_client
+
+    with dask_client(engine.cluster) as client:
+        yield DaskTasks(client)

@@ -7,11 +7,13 @@ import argparse
 import pandas as pd
 
 from models.conversion.rows import open_lead_ids
-from models.conversion.scoring import SCORE_COLUMNS, p_convert, score_leads
+from models.conversion.scoring import SCORE_COLUMNS, p_convert
 from models.conversion.store import MODEL_FILE, load_conversion_model
 from models.incentives.credit import CREDIT_COLUMNS, staff_credit
 from models.io import write_csv
+from models.scale.leads import score_in_parts
 from pipelines import outputs
+from pipelines.engine import engine_tasks, stage_engine
 from pipelines.inputs import read_channel_cltv, read_cutoff, read_prepared
 from pipelines.params import load_params
 from pipelines.params.train_conversion import parse_train_conversion
@@ -36,7 +38,9 @@ def main() -> None:
     open_ids = open_lead_ids(leads, cutoff, settings.window_days)
     cltv = read_channel_cltv(outputs.CHANNEL_CLTV.path(paths))
     model = load_conversion_model(model_dir)
-    scores = score_leads(model, features.loc[features["lead_id"].isin(open_ids)], cltv)
+    with engine_tasks(stage_engine(params.raw)) as tasks:  # engine: local | dask
+        scores = score_in_parts(tasks, model, features.loc[features["lead_id"].isin(open_ids)],
+                                cltv)
     write_csv(out, scores, "%.6f")
     referred = leads.reindex(columns=["lead_id", "channel", "referred_by", "customer_id"])
     rows = features["lead_id"].isin(referred.loc[referred["referred_by"].notna(), "lead_id"])

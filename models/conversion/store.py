@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import lightgbm as lgb
 import pandas as pd
 
 from models.conversion.model import LeadConversionModel, fitted_state, restore_model
 from models.conversion.serving import lead_history
-from models.io import load_booster, save_booster, write_parquet
+from models.io import load_booster, save_booster, to_jsonable, write_parquet
 
 MODEL_FILE = "model.txt"  # the state goes beside it, in model.json
 HISTORY_FILE = "history.parquet"  # the leads as of training, for the served model's team form
@@ -33,6 +35,17 @@ def load_conversion_model(directory: str | Path) -> LeadConversionModel:
                                 "run `dvc repro train_conversion` first")
     booster, state = load_booster(path)
     return restore_model(booster, state)
+
+
+def conversion_model_text(model: LeadConversionModel) -> tuple[str, str]:
+    """Return a fitted model as LightGBM text and JSON state: what a Dask worker is sent."""
+    state = json.dumps(to_jsonable(fitted_state(model)), sort_keys=True, allow_nan=False)
+    return model.booster_.model_to_string(), state
+
+
+def conversion_model_from_text(booster_text: str, state: str) -> LeadConversionModel:
+    """Rebuild the model of :func:`conversion_model_text`; it predicts exactly as the original."""
+    return restore_model(lgb.Booster(model_str=booster_text), json.loads(state))
 
 
 def save_lead_history(directory: str | Path, leads: pd.DataFrame) -> Path:

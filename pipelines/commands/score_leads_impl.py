@@ -15,36 +15,61 @@ from models.conversion.scoring import score_leads as score_frame
 from models.conversion.serving import features_for_scoring, typed_leads
 from models.conversion.store import load_conversion_model
 from models.io import write_csv
+from models.scale.cluster import ClusterError
+from models.scale.leads import PART_ROWS, score_in_parts
 from models.tabular import encode_frame
 from pipelines.commands.errors import fail, first_line
 from pipelines.inputs import read_channel_cltv
 
-CHUNK_ROWS = 20_000
+CHUNK_ROWS = PART_ROWS  # the same parts here and on a cluster
 TEAM_FORM_PREFIX = "team_form_"
 
 
-def run(leads: Path, out: Path, model_dir: Path, cltv: Path) -> None:
-    """Score ``leads`` into ``out``; exit 1 with one message on bad input."""
+def run(leads: Path, out: Path, model_dir: Path, cltv: Path, scheduler: str | None = None,
+        ) -> None:
+    """Score ``leads`` into ``out``, here or on ``scheduler``; exit 1 with one message if bad."""
     console = Console(stderr=True)
     try:
         model = load_conversion_model(model_dir)
         features = read_lead_features(leads)
         check_model_inputs(model, features, leads)
         channel_cltv = read_channel_cltv(cltv)
-        with Progress(TextColumn("Scoring {task.total:,} leads"), BarColumn(),
-                      TaskProgressColumn(), console=console, transient=True,
-                      disable=not console.is_terminal) as progress:
-            task = progress.add_task("score", total=len(features))
-            chunks = []
-            for start in range(0, len(features), CHUNK_ROWS):
-                chunk = features.iloc[start : start + CHUNK_ROWS]
-                chunks.append(score_chunk(model, chunk, channel_cltv))
-                progress.advance(task, len(chunk))
-        scores = pd.concat(chunks, ignore_index=True)
-        write_csv(out, scores, "%.6f")
+        if scheduler is None:
+            scores = score_here(model, features, channel_cltv, console)
+        else:
+            with console.status(f"Scoring {len(features):,} leads on the cluster"):
+                scores = score_on_cluster(model, features, channel_cltv, scheduler)
+        write_csv(out, scores, "%.6f")  # after the cluster's work: nothing written on failure
     except (OSError, ValueError, KeyError) as error:
         raise fail(first_line(error)) from None
+    except ClusterError as error:
+        raise fail(f"--scheduler {scheduler}: {error}") from None
     console.print(f"Scored {len(scores):,} leads -> {out}", highlight=False)
+
+
+def score_here(model: LeadConversionModel, features: pd.DataFrame, cltv: pd.Series | None,
+               console: Console) -> pd.DataFrame:
+    """Score in chunks of :data:`CHUNK_ROWS` in this process, with a progress bar."""
+    with Progress(TextColumn("Scoring {task.total:,} leads"), BarColumn(),
+                  TaskProgressColumn(), console=console, transient=True,
+                  disable=not console.is_terminal) as progress:
+        task = progress.add_task("score", total=len(features))
+        chunks = []
+        for start in range(0, len(features), CHUNK_ROWS):
+            chunk = features.iloc[start : start + CHUNK_ROWS]
+            chunks.append(score_chunk(model, chunk, cltv))
+            progress.advance(task, len(chunk))
+    return pd.concat(chunks, ignore_index=True)
+
+
+def score_on_cluster(model: LeadConversionModel, features: pd.DataFrame,
+                     cltv: pd.Series | None, scheduler: str) -> pd.DataFrame:
+    """Score chunks of :data:`CHUNK_ROWS` as Dask tasks (``scheduler``: address or 'local')."""
+    from pipelines.engine import engine_tasks, with_scheduler
+    from pipelines.params.engine import parse_engine
+
+    with engine_tasks(with_scheduler(parse_engine({}), scheduler, {})) as tasks:
+        return score_in_parts(tasks, model, features, cltv, CHUNK_ROWS)
 
 
 
