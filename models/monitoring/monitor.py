@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from features.kpi_segments import TOTAL, restrict
-from features.kpi_series import SeriesWindows, as_of_view, build_kpi_series
+from features.kpi_series import KPI_SERIES, SeriesWindows, as_of_view, build_kpi_series
 from features.kpis import customer_teams
 from models.monitoring.alerts import AlertRule, find_alerts, recent
 from models.monitoring.bands import SERIES_KEYS, BandConfig, build_bands
 from models.monitoring.drivers import COUNT_KPIS, concentration, describe_drivers, rank_drivers
 from models.monitoring.value import ChannelValues, value_at_risk
+from models.scale.tasks import InProcess, Tasks
 
 if TYPE_CHECKING:
     from features.contract import Dataset
@@ -26,6 +27,12 @@ OUTPUT_COLUMNS = ("kpi", "segment_type", "segment", "first_week", "last_week", "
 Progress = Callable[[str], None]
 LEAD_KPIS = frozenset({"leads", "lead_conversion_rate", "conversion_cycle_days",
                        "mql_to_sql_cycle_days"})
+# The KPI series as independent tasks: the costly families apart, the cheap ones together.
+SERIES_TASKS = (frozenset({"churn_rate"}),
+                frozenset({"lead_conversion_rate", "conversion_cycle_days"}),
+                frozenset({"mql_to_sql_cycle_days"}),
+                frozenset({"leads", "new_customers", "cac", "new_customer_value"}))
+NOT_ANALYSED = "not analysed (drill_limit)"
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,20 @@ def _segment_data(view: Dataset, segment_type: str, segment: str, kpi: str) -> D
                                spend=spend)
 
 
+def series_part(kpis: frozenset[str], view: Dataset, as_of: pd.Timestamp,
+                windows: SeriesWindows) -> pd.DataFrame:
+    """Return the rows of ``kpis`` of :func:`build_kpi_series`: one task of the series."""
+    series = build_kpi_series(view, as_of, windows, kpis)
+    return series.loc[series["kpi"].isin(kpis)]
+
+
+def joined_series(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Put series parts back in the order of one :func:`build_kpi_series` call (by KPI)."""
+    out = pd.concat(parts, ignore_index=True)
+    rank = out["kpi"].map({kpi: position for position, kpi in enumerate(KPI_SERIES)})
+    return out.iloc[rank.to_numpy().argsort(kind="stable")].reset_index(drop=True)
+
+
 def explain_alert(alert: pd.Series, bands: pd.DataFrame, view: Dataset, as_of: pd.Timestamp,
                   config: MonitorConfig) -> str:
     """Name the segments behind one alert; inside a segment, say if it is broad or not."""
@@ -106,7 +127,8 @@ def price_alerts(alerts: pd.DataFrame, bands: pd.DataFrame, values: ChannelValue
 
 
 def run_monitor(data: Dataset, as_of: pd.Timestamp, config: MonitorConfig,
-                values: ChannelValues, progress: Progress | None = None) -> MonitorResult:
+                values: ChannelValues, progress: Progress | None = None,
+                tasks: Tasks | None = None) -> MonitorResult:
     """Compute the KPI series, bands and recent alerts as of ``as_of``.
 
     Parameters
@@ -121,6 +143,9 @@ def run_monitor(data: Dataset, as_of: pd.Timestamp, config: MonitorConfig,
         CLTV and P(convert) that price the alerts.
     progress : callable, optional
         Called with a short message before each step.
+    tasks : Tasks, optional
+        Where the KPI series (by :data:`SERIES_TASKS` when ``tasks.split``) and the alerts'
+        drill-downs run; this process when None. The result is the same.
 
     Returns
     -------
@@ -129,9 +154,13 @@ def run_monitor(data: Dataset, as_of: pd.Timestamp, config: MonitorConfig,
         ``raised_week`` beside :data:`OUTPUT_COLUMNS`.
     """
     say = progress or (lambda message: None)
+    tasks = tasks or InProcess()
     say("Computing the weekly KPI series")
     view = as_of_view(data, as_of)
-    series = build_kpi_series(view, as_of, config.windows)
+    held_view, held_as_of = tasks.share(view), tasks.share(as_of)  # sent once, read by all
+    parts = SERIES_TASKS if tasks.split else (frozenset(KPI_SERIES),)
+    series = joined_series(tasks.map(series_part, parts, held_view, held_as_of,
+                                     tasks.share(config.windows)))
     say(f"Forecasting bands for {series.groupby(list(SERIES_KEYS)).ngroups} series")
     bands = build_bands(series, config.bands)
     last_week = pd.Timestamp(bands["week"].max()) if len(bands) else None
@@ -139,13 +168,11 @@ def run_monitor(data: Dataset, as_of: pd.Timestamp, config: MonitorConfig,
     if last_week is not None:
         alerts = recent(alerts, last_week, config.report_weeks)
     alerts = alerts.assign(value_at_risk=price_alerts(alerts, bands, values), drivers="")
-    drivers = []
-    for position, (_, alert) in enumerate(alerts.iterrows()):
-        say(f"Analysing alert {position + 1} of {len(alerts)}: {alert['kpi']} "
-            f"{alert['segment_type']}={alert['segment']}")
-        drivers.append(explain_alert(alert, bands, view, as_of, config)
-                       if position < config.drill_limit else "not analysed (drill_limit)")
-    alerts = alerts.assign(drivers=drivers)
+    drilled = [alert for _, alert in alerts.head(max(config.drill_limit, 0)).iterrows()]
+    say(f"Analysing {len(drilled)} of {len(alerts)} alert(s): their drivers")
+    drivers = tasks.map(explain_alert, drilled, tasks.share(bands), held_view, held_as_of,
+                        tasks.share(config))
+    alerts = alerts.assign(drivers=drivers + [NOT_ANALYSED] * (len(alerts) - len(drilled)))
     return MonitorResult(bands=bands, alerts=alerts, last_week=last_week)
 
 

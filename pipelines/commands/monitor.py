@@ -69,6 +69,10 @@ def monitor(
     predictions: Annotated[Path, typer.Option(
         "--predictions", help="Folder with channel_cltv.csv and channel_conversion.csv (used "
         "when present to price alerts).")] = Path(DEFAULT_FOLDERS["predictions"]),
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Run on a Dask cluster: its scheduler (tcp://HOST:8786), or 'local' "
+        "for a LocalCluster here. Default: this process, without Dask.",
+        show_default=False)] = None,
 ) -> None:
     """Watch the KPIs: alerts on churn, conversion cycle, conversion rate and more.
 
@@ -80,13 +84,20 @@ def monitor(
 
     In cron (Mondays 07:00), add --fail-on-alert and --notify URL.
 
+    With --scheduler, the KPI series (by KPI family) and the alerts' drill-downs run as
+    tasks on the cluster; the files are the same.
+
     Example: channelwise monitor --data data/simulated --weeks 13 --fail-on-alert
+    On a cluster: add --scheduler tcp://10.0.0.5:8786 (docs/scale-out.md).
     """
     from features.contract import data_end
     from models.io import write_csv
     from models.monitoring.monitor import MonitorConfig, alert_table, run_monitor, series_table
+    from models.scale.cluster import ClusterError
     from pipelines.commands.notify import post_json, webhook_payload
+    from pipelines.engine import engine_tasks, with_scheduler
     from pipelines.inputs.monitor import channel_values
+    from pipelines.params.engine import parse_engine
 
     try:
         cut = pd.Timestamp(as_of) if as_of is not None else None
@@ -98,11 +109,15 @@ def monitor(
     when = cut if cut is not None else data_end(dataset)
     config = MonitorConfig(report_weeks=weeks)
     console = Console(stderr=True)
-    with console.status("Monitoring...") as status:
-        values = channel_values(dataset, when, config.windows.horizon_days,
-                                predictions / "channel_cltv.csv",
-                                predictions / "channel_conversion.csv")
-        result = run_monitor(dataset, when, config, values, progress=status.update)
+    engine = with_scheduler(parse_engine({}), scheduler, {})
+    try:
+        with console.status("Monitoring...") as status, engine_tasks(engine) as tasks:
+            values = channel_values(dataset, when, config.windows.horizon_days,
+                                    predictions / "channel_cltv.csv",
+                                    predictions / "channel_conversion.csv")
+            result = run_monitor(dataset, when, config, values, status.update, tasks)
+    except ClusterError as error:  # nothing is written: the files come after the cluster
+        raise fail(f"--scheduler {scheduler}: {error}") from None
     alerts = alert_table(result.alerts)
     write_csv(out / "alerts.csv", alerts)
     write_csv(out / "kpi_series.csv", series_table(result.bands))
