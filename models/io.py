@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,6 +36,35 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+@contextmanager
+def atomic_directory(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary sibling directory that replaces the directory ``path`` on success.
+
+    The old directory is moved aside, the new one renamed into place, then the old one
+    removed: a failure leaves the old directory or none, never a mix of old and new files.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    aside = tmp.with_suffix(".old")
+    try:
+        yield tmp
+        os.chmod(tmp, 0o755)  # mkdtemp makes 0700; outputs are for people to read
+        if target.exists():
+            os.replace(target, aside)
+        os.replace(tmp, target)
+    finally:
+        for leftover in (tmp, aside):
+            if leftover.exists():
+                shutil.rmtree(leftover)
+
+
+def remove_directory(path: str | Path) -> None:
+    """Remove the directory ``path`` and everything in it; nothing happens if it is absent."""
+    if Path(path).exists():
+        shutil.rmtree(path)
 
 
 def _write_with(path: str | Path, writer: Callable[[Path], None]) -> Path:
@@ -88,6 +118,43 @@ def read_json(path: str | Path) -> Any:
 def write_parquet(path: str | Path, frame: pd.DataFrame) -> Path:
     """Write a frame to Parquet atomically, without the index."""
     return _write_with(path, lambda tmp: frame.to_parquet(tmp, index=False, engine="pyarrow"))
+
+
+def bucket_file_name(index: int, n_buckets: int) -> str:
+    """``bucket=NNN.parquet``: the file of bucket ``index`` of ``n_buckets``, zero-padded."""
+    return f"bucket={index:0{max(3, len(str(n_buckets - 1)))}d}.parquet"
+
+
+def write_bucketed(directory: str | Path, tables: dict[str, list[pd.DataFrame]]) -> Path:
+    """Write each table's buckets as ``<directory>/<table>/bucket=NNN.parquet``, atomically.
+
+    The whole directory is replaced at once, so the tables' buckets always come from the
+    same run; bucket ``i`` is ``tables[table][i]``, written without its index.
+    """
+    with atomic_directory(directory) as tmp:
+        for name, parts in tables.items():
+            (tmp / name).mkdir()
+            for i, part in enumerate(parts):
+                part.to_parquet(tmp / name / bucket_file_name(i, len(parts)), index=False,
+                                engine="pyarrow")
+    return Path(directory)
+
+
+def bucket_files(directory: str | Path) -> list[Path]:
+    """List the ``bucket=*.parquet`` files of one table's directory, in bucket order."""
+    return sorted(Path(directory).glob("bucket=*.parquet"))
+
+
+def parquet_rows(path: str | Path) -> int:
+    """Rows of a Parquet file, from its footer (no data is read)."""
+    import pyarrow.parquet as pq
+
+    return int(pq.ParquetFile(path).metadata.num_rows)
+
+
+def read_parquet(path: str | Path) -> pd.DataFrame:
+    """Read a Parquet file as ``pandas.read_parquet`` does (a stage's typed tables, a bucket)."""
+    return pd.read_parquet(path)
 
 
 def write_csv(path: str | Path, frame: pd.DataFrame, float_format: str | None = None) -> Path:
