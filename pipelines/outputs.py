@@ -47,6 +47,8 @@ PREPARED_LEADS = Output("prepared", "leads.parquet")
 PREPARED_STAFF = Output("prepared", "staff.parquet")
 PREPARED_TABLES = {"customers": PREPARED_CUSTOMERS, "orders": PREPARED_ORDERS,
                    "spend": PREPARED_SPEND, "leads": PREPARED_LEADS, "staff": PREPARED_STAFF}
+# engine: dask only: <table>/bucket=NNN.parquet (models/scale/buckets.py, docs/scale-out.md)
+PREPARED_BUCKETS = Output("prepared", "buckets")
 PREPARE_METRICS = Output("metrics", "prepare.json")
 # features
 CUSTOMER_FEATURES = Output("features", "customers.parquet")

@@ -1,4 +1,7 @@
-"""Stage ``prepare``: validate the input directory against the contract, write typed Parquet."""
+"""Stage ``prepare``: validate the input directory against the contract, write typed Parquet.
+
+With ``engine: dask`` it also writes the large tables by bucket, for the workers to read.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,11 @@ import sys
 from pathlib import Path
 
 from features.contract import ContractError, Dataset, dataset_summary, load_dataset
-from models.io import write_json, write_parquet
+from models.io import remove_directory, write_bucketed, write_json, write_parquet
+from models.scale.buckets import bucket_tables
 from pipelines import outputs
 from pipelines.params import load_params
+from pipelines.params.engine import Engine, parse_engine
 
 
 def write_prepared(dataset: Dataset, out: Path) -> None:
@@ -32,7 +37,11 @@ def main() -> int:
     except ContractError as err:
         print(f"prepare: {params.data_dir} breaks the data contract:\n{err}", file=sys.stderr)
         return 1
+    engine, buckets = parse_engine(params.raw), outputs.PREPARED_BUCKETS.path(params.paths)
+    remove_directory(buckets)  # first: buckets never outlive the flat tables they split
     write_prepared(dataset, params.paths.prepared)
+    if engine.engine is Engine.DASK:
+        write_bucketed(buckets, bucket_tables(dataset.tables(), engine.buckets))
     write_json(outputs.PREPARE_METRICS.path(params.paths), dataset_summary(dataset))
     return 0
 

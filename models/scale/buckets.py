@@ -9,16 +9,24 @@ for those customers.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+from models.io import bucket_file_name, bucket_files, parquet_rows, read_parquet
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
     from distributed import Client
 
 HASH_KEY = "channelwise-bkt0"  # 16 characters, as pandas' hash key must be: fixed forever
+BUCKET_KEYS = {"customers": "customer_id", "orders": "customer_id", "leads": "lead_id"}
+
+
+class BucketError(RuntimeError):
+    """Bucket files on disk that do not fit the run: another bucket count, or another table."""
 
 
 def customer_bucket(customer_ids: pd.Series, n_buckets: int) -> np.ndarray:
@@ -40,6 +48,56 @@ def split_by_bucket(frame: pd.DataFrame, n_buckets: int, key: str = "customer_id
     bounds = np.searchsorted(buckets[order], np.arange(n_buckets + 1))
     return [frame.iloc[order[bounds[i]:bounds[i + 1]]].reset_index(drop=True)
             for i in range(n_buckets)]
+
+
+def bucket_tables(tables: dict[str, pd.DataFrame], n_buckets: int) -> dict[str, list[
+        pd.DataFrame]]:
+    """Split the tables of :data:`BUCKET_KEYS` that are present, each by its key's bucket.
+
+    Orders and customers go by ``customer_id``, so bucket ``i`` of both holds the same
+    customers; leads go by ``lead_id`` and keep their ``customer_id`` column.
+    """
+    return {name: split_by_bucket(tables[name], n_buckets, key)
+            for name, key in BUCKET_KEYS.items() if tables.get(name) is not None}
+
+
+def read_buckets(directory: Path, n_buckets: int, table: pd.DataFrame) -> dd.DataFrame:
+    """One partition per bucket file of ``directory``, each file read by the worker that runs it.
+
+    ``table`` is the flat table the buckets were written from: its columns give the
+    partitions' metadata, and its length must equal the files' rows.
+
+    Raises
+    ------
+    BucketError
+        If the files are not the ``n_buckets`` buckets of ``table``.
+    """
+    import dask.dataframe as dd
+
+    files = bucket_files(directory)
+    expected = [directory / bucket_file_name(i, n_buckets) for i in range(n_buckets)]
+    if files != expected:
+        raise BucketError(f"{directory} holds {len(files)} bucket files but dask.buckets is "
+                          f"{n_buckets}: run prepare again with the same dask.buckets")
+    rows = sum(parquet_rows(path) for path in files)
+    if rows != len(table):
+        raise BucketError(f"{directory} holds {rows:,} rows but the table has {len(table):,}: "
+                          "the buckets are stale, run prepare again")
+    return dd.from_map(read_parquet, [str(path) for path in files], meta=table.iloc[:0],
+                       label="read-bucket", enforce_metadata=False)
+
+
+def bucket_partitions(client: Client, table: pd.DataFrame, n_buckets: int,
+                      directory: Path | None) -> dd.DataFrame:
+    """``table`` as one partition per customer bucket, kept on the workers.
+
+    The rule: if ``directory`` exists (``prepare`` wrote it under ``engine: dask``), the
+    workers read its bucket files; otherwise (``channelwise cltv``, a table from elsewhere)
+    the driver splits ``table`` in memory and sends the buckets (:func:`scatter_buckets`).
+    """
+    if directory is not None and directory.is_dir():
+        return client.persist(read_buckets(directory, n_buckets, table))
+    return scatter_buckets(client, table, n_buckets)
 
 
 def scatter_buckets(client: Client, frame: pd.DataFrame, n_buckets: int) -> dd.DataFrame:

@@ -59,3 +59,64 @@ def test_prepare_stage_rejects_bad_data_and_writes_nothing(tmp_path: Path) -> No
     assert "orders" in done.stderr and "revenue" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "prepared").exists()
+
+
+def _prepare(tmp_path: Path, raw: Path, run: str, engine: str, buckets: int = 4) -> Path:
+    (tmp_path / run).mkdir(exist_ok=True)
+    params = yaml.safe_load(_params(tmp_path / run, raw).read_text())
+    params["engine"], params["dask"]["buckets"] = engine, buckets
+    path = tmp_path / run / "params.yaml"
+    path.write_text(yaml.safe_dump(params))
+    subprocess.run([sys.executable, "-m", "pipelines.prepare", "--params", str(path)],
+                   check=True, cwd=ROOT)
+    return tmp_path / run / "prepared"
+
+
+def test_engine_dask_adds_buckets_and_leaves_the_flat_tables_byte_identical(
+        tmp_path: Path) -> None:
+    write_world(tmp_path / "raw", 21, "small")
+    local = _prepare(tmp_path, tmp_path / "raw", "local", "local")
+    dask = _prepare(tmp_path, tmp_path / "raw", "dask", "dask")
+    names = ["customers.parquet", "orders.parquet", "spend.parquet", "leads.parquet"]
+    match, mismatch, errors = filecmp.cmpfiles(local, dask, names, shallow=False)
+    assert match == names and not mismatch and not errors
+    assert sorted(p.name for p in local.iterdir()) == sorted(names)  # no buckets under local
+    assert sorted(p.name for p in (dask / "buckets").iterdir()) == ["customers", "leads",
+                                                                   "orders"]
+    assert [p.name for p in sorted((dask / "buckets" / "orders").iterdir())] == [
+        "bucket=000.parquet", "bucket=001.parquet", "bucket=002.parquet", "bucket=003.parquet"]
+
+
+def _buckets(prepared: Path, table: str) -> list[pd.DataFrame]:
+    return [pd.read_parquet(path) for path in sorted((prepared / "buckets" / table).iterdir())]
+
+
+def test_the_buckets_hold_the_flat_rows_in_their_order_each_customer_in_one_bucket(
+        tmp_path: Path) -> None:
+    write_world(tmp_path / "raw", 21, "small")
+    prepared = _prepare(tmp_path, tmp_path / "raw", "dask", "dask", buckets=3)
+    owner: dict[str, dict[str, int]] = {}
+    for table, key, row_id in [("orders", "customer_id", "order_id"),
+                               ("customers", "customer_id", "customer_id"),
+                               ("leads", "lead_id", "lead_id")]:
+        flat, parts = pd.read_parquet(prepared / f"{table}.parquet"), _buckets(prepared, table)
+        stacked = pd.concat(parts, ignore_index=True)
+        pd.testing.assert_frame_equal(
+            stacked.sort_values(row_id, ignore_index=True),
+            flat.sort_values(row_id, ignore_index=True))
+        position = pd.Series(range(len(flat)), index=flat[row_id])
+        for part in parts:  # stable: a bucket keeps the flat table's row order
+            assert position[part[row_id]].is_monotonic_increasing
+        owner[table] = {k: i for i, part in enumerate(parts) for k in part[key]}
+        assert len(owner[table]) == flat[key].nunique()  # each key in exactly one bucket
+    assert all(owner["customers"][c] == b for c, b in owner["orders"].items())
+    leads = pd.concat(_buckets(prepared, "leads"))
+    assert "customer_id" in leads.columns and leads["customer_id"].notna().any()
+
+
+def test_engine_local_removes_the_buckets_of_an_earlier_dask_run(tmp_path: Path) -> None:
+    write_world(tmp_path / "raw", 21, "small")
+    prepared = _prepare(tmp_path, tmp_path / "raw", "run", "dask")
+    assert (prepared / "buckets").is_dir()
+    _prepare(tmp_path, tmp_path / "raw", "run", "local")
+    assert not (prepared / "buckets").exists()
