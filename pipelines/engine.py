@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelines.params.engine import Engine, EngineParams, parse_engine
@@ -48,8 +49,11 @@ def stage_engine(raw: dict[str, Any], environ: Mapping[str, str] = os.environ) -
 
 
 @contextmanager
-def cltv_models(engine: EngineParams) -> Iterator[ModelMaker]:
-    """Yield a maker of unfitted CLTV models for the engine; the cluster closes after."""
+def cltv_models(engine: EngineParams, bucket_dir: Path | None = None) -> Iterator[ModelMaker]:
+    """Yield a maker of unfitted CLTV models for the engine; the cluster closes after.
+
+    With ``dask``, the models read the tables' buckets from ``bucket_dir`` when it exists.
+    """
     from models.cltv.model import CLTVModel  # LightGBM: loaded on use only
 
     if engine.engine is Engine.LOCAL:
@@ -59,7 +63,8 @@ def cltv_models(engine: EngineParams) -> Iterator[ModelMaker]:
     from models.scale.cluster import dask_client
 
     with dask_client(engine.cluster) as client:
-        yield partial(DaskCLTVModel, client=client, n_buckets=engine.buckets)
+        yield partial(DaskCLTVModel, client=client, n_buckets=engine.buckets,
+                      bucket_dir=bucket_dir)
 
 
 @contextmanager

@@ -29,7 +29,7 @@ def main() -> None:
     data = read_prepared(paths.prepared)
     config, end = replace(stage.model, value_col=value_column(data.orders)), data_end(data)
     t0 = end - timedelta(days=config.horizon_days)
-    with cltv_models(stage_engine(params.raw)) as make:  # engine: local | dask
+    with cltv_models(stage_engine(params.raw), outputs.PREPARED_BUCKETS.path(paths)) as make:
         try:
             metrics, _ = backtest_cltv(data.customers, data.orders, t0, config, None, make(config))
         except ValueError as err:  # history too short for a backtest: say so, still score

@@ -10,6 +10,7 @@ most ``max_interval_rows`` rows, as on one machine, so they train on the client.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import lightgbm as lgb
@@ -33,7 +34,7 @@ from models.cltv.model import (
 )
 from models.cltv.rows import BTYDFit, CutoffPlan, fit_btyd, labelled, with_btyd
 from models.scale.boosting import contributions, fit_dask_booster, log_mean_init
-from models.scale.buckets import map_buckets, scatter_buckets
+from models.scale.buckets import bucket_partitions, map_buckets
 from models.scale.frames import gather_sorted, keep_fraction, learn_bucket_schema
 from models.tabular import TabularSchema
 
@@ -92,6 +93,11 @@ class DaskCLTVModel(CLTVModel):
         An open client (see :func:`models.scale.cluster.dask_client`).
     n_buckets : int
         Customer buckets, one partition each.
+    bucket_dir : str or pathlib.Path, optional
+        Where ``prepare`` wrote the tables by bucket (``customers/`` and ``orders/`` of
+        ``bucket=NNN.parquet``); the frames given to :meth:`fit` and :meth:`predict` must be
+        the tables they were written from. None, or no such folder: the driver splits the
+        frames in memory (see :func:`models.scale.buckets.bucket_partitions`).
 
     Attributes
     ----------
@@ -99,10 +105,20 @@ class DaskCLTVModel(CLTVModel):
     """
 
     def __init__(self, config: CLTVConfig | None = None, *, client: Client,
-                 n_buckets: int = 8) -> None:
+                 n_buckets: int = 8, bucket_dir: str | Path | None = None) -> None:
         self.config = config
         self.client = client
         self.n_buckets = n_buckets
+        self.bucket_dir = bucket_dir
+
+    def _partitions(self, customers: pd.DataFrame, orders: pd.DataFrame,
+                    as_of: pd.Timestamp) -> tuple[dd.DataFrame, dd.DataFrame]:
+        """Return customers and their orders before ``as_of``, one partition per bucket each."""
+        folder = None if self.bucket_dir is None else Path(self.bucket_dir)
+        people, logs = (bucket_partitions(self.client, table, self.n_buckets,
+                                          None if folder is None else folder / name)
+                        for name, table in (("customers", customers), ("orders", orders)))
+        return people, logs.map_partitions(orders_before, as_of, meta=logs._meta)
 
     def _count(self, table: dd.DataFrame) -> int:
         """Rows of a Dask frame, counted on this model's cluster."""
@@ -136,10 +152,8 @@ class DaskCLTVModel(CLTVModel):
         import dask.dataframe as dd
 
         config, as_of = self._config, pd.Timestamp(as_of)
-        usable = orders_before(orders, as_of)
-        plans = training_plans(customers, usable, as_of, config)
-        people = scatter_buckets(self.client, customers, self.n_buckets)
-        logs = scatter_buckets(self.client, usable, self.n_buckets)
+        plans = training_plans(customers, orders_before(orders, as_of), as_of, config)
+        people, logs = self._partitions(customers, orders, as_of)
         per_cutoff = -(-config.max_train_rows // len(plans))
         stacked = []
         for i, plan in enumerate(plans, start=1):
@@ -196,9 +210,7 @@ class DaskCLTVModel(CLTVModel):
 
     def _scored_base(self, customers: pd.DataFrame, orders: pd.DataFrame,
                      as_of: pd.Timestamp) -> tuple[dd.DataFrame, BTYDFit]:
-        people = scatter_buckets(self.client, customers, self.n_buckets)
-        logs = scatter_buckets(self.client, orders_before(orders, as_of), self.n_buckets)
-        return self._base(people, logs, as_of)
+        return self._base(*self._partitions(customers, orders, as_of), as_of)
 
     def predict_partitions(self, customers: pd.DataFrame, orders: pd.DataFrame,
                            as_of: pd.Timestamp) -> dd.DataFrame:
