@@ -87,17 +87,23 @@ def read_buckets(directory: Path, n_buckets: int, table: pd.DataFrame) -> dd.Dat
                        label="read-bucket", enforce_metadata=False)
 
 
-def bucket_partitions(client: Client, table: pd.DataFrame, n_buckets: int,
-                      directory: Path | None) -> dd.DataFrame:
-    """``table`` as one partition per customer bucket, kept on the workers.
+def bucket_partitions(
+    client: Client, table: pd.DataFrame, n_buckets: int, directory: Path | None,
+    where: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+) -> dd.DataFrame:
+    """``where(table)`` as one partition per customer bucket, kept on the workers.
 
     The rule: if ``directory`` exists (``prepare`` wrote it under ``engine: dask``), the
-    workers read its bucket files; otherwise (``channelwise cltv``, a table from elsewhere)
-    the driver splits ``table`` in memory and sends the buckets (:func:`scatter_buckets`).
+    workers read its bucket files and apply ``where`` (a row filter) to each; otherwise
+    (``channelwise cltv``, a table from elsewhere) the driver filters ``table``, splits it
+    and sends the buckets (:func:`scatter_buckets`).
     """
     if directory is not None and directory.is_dir():
-        return client.persist(read_buckets(directory, n_buckets, table))
-    return scatter_buckets(client, table, n_buckets)
+        parts = read_buckets(directory, n_buckets, table)
+        if where is not None:
+            parts = parts.map_partitions(where, meta=parts._meta)
+        return client.persist(parts)
+    return scatter_buckets(client, table if where is None else where(table), n_buckets)
 
 
 def scatter_buckets(client: Client, frame: pd.DataFrame, n_buckets: int) -> dd.DataFrame:

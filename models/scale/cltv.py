@@ -10,6 +10,7 @@ most ``max_interval_rows`` rows, as on one machine, so they train on the client.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -115,10 +116,12 @@ class DaskCLTVModel(CLTVModel):
                     as_of: pd.Timestamp) -> tuple[dd.DataFrame, dd.DataFrame]:
         """Return customers and their orders before ``as_of``, one partition per bucket each."""
         folder = None if self.bucket_dir is None else Path(self.bucket_dir)
-        people, logs = (bucket_partitions(self.client, table, self.n_buckets,
-                                          None if folder is None else folder / name)
-                        for name, table in (("customers", customers), ("orders", orders)))
-        return people, logs.map_partitions(orders_before, as_of, meta=logs._meta)
+        people = bucket_partitions(self.client, customers, self.n_buckets,
+                                   None if folder is None else folder / "customers")
+        logs = bucket_partitions(self.client, orders, self.n_buckets,
+                                 None if folder is None else folder / "orders",
+                                 partial(orders_before, as_of=as_of))
+        return people, logs
 
     def _count(self, table: dd.DataFrame) -> int:
         """Rows of a Dask frame, counted on this model's cluster."""

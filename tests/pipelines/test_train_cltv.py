@@ -101,3 +101,29 @@ def test_params_are_checked_at_the_edge() -> None:
         parse_train_cltv(section | {"horizon": 30}, seed=1)
     with pytest.raises(ParamsError, match="quantiles"):
         parse_train_cltv(section | {"quantiles": [0.9, 0.1]}, seed=1)
+
+
+@pytest.mark.dask
+def test_under_dask_the_stage_reads_the_buckets_prepare_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Buckets one customer short of the flat table: the error proves the stage read them.
+    from models.io import write_bucketed
+    from models.scale.buckets import BucketError, bucket_tables
+    from pipelines import train_cltv
+
+    world = simulate_world(7, "small")
+    data = validate_tables({"customers": world.customers, "orders": world.orders,
+                            "spend": world.spend})
+    params = stage_params(tmp_path) | {"engine": "dask", "dask": {
+        "buckets": 2, "n_workers": 1, "threads_per_worker": 1, "memory_limit": "2GiB"}}
+    prepared = Path(params["paths"]["prepared"])
+    write_prepared(data, prepared)
+    write_bucketed(prepared / "buckets", bucket_tables(
+        {"customers": data.customers.iloc[1:], "orders": data.orders}, 2))
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    monkeypatch.setattr(sys, "argv", ["train_cltv", "--params", str(tmp_path / "params.yaml")])
+    with pytest.raises(BucketError, match=f"{prepared / 'buckets' / 'customers'} holds "
+                                          f"{len(data.customers) - 1:,} rows"):
+        train_cltv.main()
+    assert not (Path(params["paths"]["predictions"]) / "customer_cltv.parquet").exists()
