@@ -97,7 +97,7 @@ lint: install
 
 # Each benchmark writes benchmarks/results/<name>.json; run them on an otherwise idle machine.
 BENCHMARKS := features cltv conversion allocation allocation_truth certificate explain app kpi_weights monitor serving \
-              referrals scheme_audit scale
+              referrals scheme_audit scale buckets
 
 bench: install
 	@for b in $(BENCHMARKS); do \
