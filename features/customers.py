@@ -83,7 +83,7 @@ def customer_value_in_window(
     ids = pd.Index(customer_ids)
     unique_ids = ids.unique()
     window = orders_in_window(orders[["customer_id", "ordered_at", value_col]], start, end)
-    codes = _customer_codes(window["customer_id"], unique_ids)
+    codes = customer_codes(window["customer_id"], unique_ids)
     known = codes >= 0
     sums = np.bincount(
         codes[known],
@@ -161,17 +161,40 @@ def _customers_before(customers: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataF
     return out
 
 
-def _customer_codes(customer_ids: pd.Series, known_ids: pd.Index) -> np.ndarray:
-    """Position of each order's customer in `known_ids`, -1 when absent."""
-    # Factorising first keeps the string hash lookups to one per distinct customer.
+# The last orders column factorised: (its Arrow data, labels, uniques). The CLTV model builds
+# features at up to 8 cutoffs from the same orders; on 12M orders one factorisation costs
+# about 3 s. Arrow data is immutable, so the same object means the same ids.
+_LAST_FACTORISED: list[tuple[object, np.ndarray, pd.Index]] = []
+
+
+def _factorise_ids(customer_ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(customer_ids)``, reused while the same Arrow-backed column comes back."""
+    data = customer_ids.array
+    key = data.__arrow_array__() if hasattr(data, "__arrow_array__") else None
+    if key is not None and _LAST_FACTORISED and _LAST_FACTORISED[0][0] is key:
+        return _LAST_FACTORISED[0][1], _LAST_FACTORISED[0][2]
     labels, uniques = pd.factorize(customer_ids)
+    labels.flags.writeable = False
+    if key is not None:
+        _LAST_FACTORISED[:] = [(key, labels, pd.Index(uniques))]
+    return labels, pd.Index(uniques)
+
+
+def customer_codes(customer_ids: pd.Series, known_ids: pd.Index) -> np.ndarray:
+    """Position of each order's customer in `known_ids`, -1 when absent.
+
+    ``known_ids.get_indexer(customer_ids)`` gives the same, but hashes every order's id: on
+    12M orders it took 17 s against 6 s for factorising first (one lookup per distinct
+    customer), and 0.3 s when the same orders come back (see :func:`_factorise_ids`).
+    """
+    labels, uniques = _factorise_ids(customer_ids)
     lookup = np.append(known_ids.get_indexer(uniques), -1)
     return lookup[labels]
 
 
 def _orders_before(orders: pd.DataFrame, known_ids: pd.Index, cutoff: pd.Timestamp) -> _Orders:
     """Orders before `cutoff` of known customers, as aligned numpy arrays."""
-    codes = _customer_codes(orders["customer_id"], known_ids)
+    codes = customer_codes(orders["customer_id"], known_ids)
     keep = (orders["ordered_at"] < cutoff).to_numpy(dtype=bool) & (codes >= 0)
     rows = np.flatnonzero(keep)
     margin = None

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from features._checks import DAY_NS, require_columns
+from features.customers import customer_codes
 
 if TYPE_CHECKING:
     from features.contract import Dataset
@@ -103,7 +104,7 @@ def value_within_days(
     require_columns(customers, ("customer_id", "acquired_at"), "customers")
     require_columns(orders, ("customer_id", "ordered_at", value_col), "orders")
     ids = pd.Index(customers["customer_id"].astype("str"))
-    codes = ids.get_indexer(pd.Index(orders["customer_id"].astype("str")))
+    codes = customer_codes(orders["customer_id"].astype("str"), ids)
     known = codes >= 0
     limit = np.broadcast_to(np.asarray(days, dtype=np.float64), (len(ids),))
     start = customers["acquired_at"].to_numpy(dtype="datetime64[ns]").view(np.int64)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from features._checks import DAY_NS, datetime_ns, monday_ns, require_columns
+from features.customers import customer_codes
 from features.kpi_intensity import (
     NAT,
     WEEK_NS,
@@ -226,7 +227,7 @@ def churn_series(customers: pd.DataFrame, orders: pd.DataFrame, segments: Segmen
     are summed over the trailing ``churn_weeks`` weeks; ``n`` is the live customers.
     """
     ids = pd.Index(customers["customer_id"])
-    owner = ids.get_indexer(pd.Index(orders["customer_id"]))
+    owner = customer_codes(orders["customer_id"], ids)
     stamps = datetime_ns(orders["ordered_at"])
     keep = owner >= 0
     owner, stamps = owner[keep], stamps[keep]

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from features._checks import DAY_NS, DAY_SECONDS, require_columns
+from features.customers import customer_codes
 from features.kpi_money import attributed_spend, month_of, spend_owners, value_within_days
 
 if TYPE_CHECKING:
@@ -150,7 +151,7 @@ def _retention(
     """
     acquired = customers["acquired_at"].to_numpy(dtype="datetime64[ns]")
     ordered = orders["ordered_at"].to_numpy(dtype="datetime64[ns]")
-    buyer = pd.Index(customers["customer_id"]).get_indexer(pd.Index(orders["customer_id"]))
+    buyer = customer_codes(orders["customer_id"], pd.Index(customers["customer_id"]))
     team = customers["team"].to_numpy(dtype=object)
     window = np.timedelta64(days * DAY_NS, "ns")
     parts = []

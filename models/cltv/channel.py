@@ -17,7 +17,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from features._checks import DAY_NS, datetime_ns
-from features.customers import build_customer_features
+from features.customers import build_customer_features, customer_codes
 from models.cltv.model import CLTVConfig, booster_params, encode, fit_encoded, orders_before
 from models.cltv.rows import DAYS_PER_UNIT, feature_columns, fit_btyd
 from models.tabular import learn_schema
@@ -60,7 +60,7 @@ def acquisition_rows(
     start = datetime_ns(kept["acquired_at"]) // DAY_NS * DAY_NS  # midnight of that day
     observed = np.minimum((as_of.value - start) / DAY_NS, horizon_days)
     usable = orders_before(orders, as_of)
-    owner = pd.Index(kept["customer_id"]).get_indexer(usable["customer_id"])
+    owner = customer_codes(usable["customer_id"], pd.Index(kept["customer_id"]))
     known = owner >= 0
     owner = owner[known]
     offset = (datetime_ns(usable["ordered_at"])[known] - start[owner]) / DAY_NS

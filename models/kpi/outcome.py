@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from features._checks import DAY_NS, require_columns
+from features.customers import customer_codes
 from features.kpis import (
     attributed_spend,
     customer_teams,
@@ -70,7 +71,7 @@ def channel_value_curves(
     if full.empty:
         return pd.DataFrame(index=days)
     ids = pd.Index(full["customer_id"].astype("str"))
-    codes = ids.get_indexer(pd.Index(orders["customer_id"].astype("str")))
+    codes = customer_codes(orders["customer_id"].astype("str"), ids)
     start = full["acquired_at"].to_numpy(dtype="datetime64[ns]").view(np.int64)
     stamps = orders["ordered_at"].to_numpy(dtype="datetime64[ns]").view(np.int64)
     known = codes >= 0
