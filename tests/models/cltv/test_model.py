@@ -13,7 +13,7 @@ import pytest
 from features._checks import MissingColumnsError
 from features.contract import value_column
 from features.customers import build_customer_features
-from models.cltv.model import CLTVConfig, CLTVModel, conformal_shift
+from models.cltv.model import CLTVConfig, CLTVModel, conformal_shift, stack_training_rows
 from models.cltv.rows import (
     CutoffPlan,
     feature_columns,
@@ -155,3 +155,24 @@ def test_margin_is_the_value_when_present() -> None:
     np.testing.assert_allclose(margin.predict(customers, with_margin, END)["predicted_value"],
                                0.5 * revenue.predict(customers, orders, END)["predicted_value"],
                                rtol=1e-3)
+
+
+def test_a_capped_cutoff_builds_features_for_its_sample_only() -> None:
+    # max_train_rows below the customers: each cutoff samples customers before building
+    # features; the sample is the one drawn from the full feature rows (same positions among
+    # the customers acquired before the cutoff, by id), and their RFM features are unchanged
+    customers, orders = small_world()
+    config = replace(FAST, max_train_rows=200)
+    plans = [CutoffPlan(day("2024-06-01"), 365), CutoffPlan(day("2024-09-01"), 365)]
+    rows = stack_training_rows(customers, orders, plans, config)
+    rng = np.random.default_rng(config.random_state)
+    for plan, part in zip(plans, [rows.loc[rows["cutoff"] == p.cutoff] for p in plans],
+                          strict=True):
+        full = training_rows(customers, orders, plan, 365, "revenue", 3, None)
+        assert len(full) > 100
+        keep = np.sort(rng.choice(len(full), size=100, replace=False))
+        expected = full.iloc[keep].reset_index(drop=True)
+        got = part.reset_index(drop=True)
+        assert got["customer_id"].tolist() == expected["customer_id"].tolist()
+        rfm = ["n_orders", "frequency", "recency_days", "T_days", "window_value", "tenure_days"]
+        pd.testing.assert_frame_equal(got[rfm], expected[rfm])
