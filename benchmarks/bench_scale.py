@@ -9,14 +9,15 @@ Wall time, the driver's peak RSS and (Dask) the largest worker's peak RSS go to
 benchmarks/results/scale.json, rewritten after every run so a long run leaves partial figures.
 
 With ``--pipeline``, the whole ``dvc repro`` on the large simulated world
-(``simulate.scale: large``) in a fresh project copy, once per engine: wall time and the peak
-RSS of the largest process, into the ``pipeline`` block.
+(``simulate.scale: large``) in a fresh project copy, once per engine: each stage in turn
+(``dvc repro --single-item``, in an order of the DAG), its wall time and peak RSS, and the
+sum, into the ``pipeline`` block.
 
 With ``--backtest``, the default world's CLTV backtest locally and on Dask (``backtest``).
 
 Usage: python benchmarks/bench_scale.py [--orders 1000000 3000000 10000000]
                                         [--engines local dask] [--buckets 8] [--pipeline]
-                                        [--backtest]
+                                        [--backtest] [--format parquet]
 """
 
 from __future__ import annotations
@@ -108,10 +109,17 @@ def run(path: Path, cutoff: str, engine: str, buckets: int, root: Path) -> dict[
 
 
 PROJECT = Path(__file__).resolve().parents[1]
+STAGES = ("snapshot", "simulate", "prepare", "features", "train_cltv", "train_conversion",
+          "score_leads", "kpi_weights", "fit_response", "explain", "allocate", "monitor",
+          "report")
 
 
-def pipeline_run(engine: str, root: Path) -> dict[str, object]:
-    """``dvc repro`` of the large world in a project copy with ``engine``; time and memory."""
+def pipeline_run(engine: str, root: Path, table_format: str) -> dict[str, object]:
+    """``dvc repro`` of the large world in a project copy with ``engine``; time and memory.
+
+    ``table_format`` is ``simulate.format``: the simulated export as CSV or Parquet (the
+    files ``prepare`` reads; 900 MB of CSV at this scale).
+    """
     import shutil
 
     import yaml
@@ -121,7 +129,7 @@ def pipeline_run(engine: str, root: Path) -> dict[str, object]:
     for name in ("features", "models", "pipelines"):
         shutil.copytree(PROJECT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
     params = yaml.safe_load((root / "params.yaml").read_text())
-    params["simulate"]["scale"] = "large"
+    params["simulate"] |= {"scale": "large", "format": table_format}
     params["engine"] = engine
     params["dask"] |= {"n_workers": 2, "threads_per_worker": 1}
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
@@ -131,13 +139,23 @@ def pipeline_run(engine: str, root: Path) -> dict[str, object]:
     subprocess.run([sys.executable, "-m", "dvc", "init", "--no-scm", "-q"], cwd=root, env=env,
                    check=True)
     load = round(os.getloadavg()[0], 2)
-    done = subprocess.run([sys.executable, "-c", TIMER, sys.executable, "-m", "dvc", "repro"],
-                          cwd=root, env=env, capture_output=True, text=True)
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    # the command's largest process (dvc runs each stage as its own child)
-    result["peak_rss_gib_largest_process"] = result.pop("peak_rss_gib")
-    if result["exit_code"] != 0:
-        result["error"] = done.stderr.strip().splitlines()[-5:]
+    stages: dict[str, dict[str, object]] = {}
+    result: dict[str, object] = {"exit_code": 0}
+    for stage in STAGES:  # an order of `dvc dag`: the stages of one `dvc repro`, one by one
+        done = subprocess.run([sys.executable, "-c", TIMER, sys.executable, "-m", "dvc", "repro",
+                               "--single-item", stage], cwd=root, env=env, capture_output=True,
+                              text=True)
+        stages[stage] = json.loads(done.stdout.strip().splitlines()[-1])
+        print(stage, stages[stage], flush=True)
+        if stages[stage]["exit_code"] != 0:
+            result = {"exit_code": stages[stage]["exit_code"],
+                      "error": done.stderr.strip().splitlines()[-5:]}
+            break
+    result["stages"] = stages
+    # the largest process of any stage (dvc runs each stage as its own child)
+    result["peak_rss_gib_largest_process"] = max(float(s["peak_rss_gib"])
+                                                  for s in stages.values())
+    result["stages_wall_s"] = round(sum(float(s["wall_s"]) for s in stages.values()), 2)
     prepare = json.loads((root / "metrics" / "prepare.json").read_text()) if (
         root / "metrics" / "prepare.json").exists() else {}
     cltv = json.loads((root / "metrics" / "cltv.json").read_text()) if (
@@ -178,6 +196,8 @@ def main() -> None:
     parser.add_argument("--buckets", type=int, default=8)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--pipeline", action="store_true", help="only the large dvc repro")
+    parser.add_argument("--format", choices=["csv", "parquet"], default="parquet",
+                        help="simulate.format of the --pipeline run")
     parser.add_argument("--backtest", action="store_true",
                         help="only the default world's backtest, local vs Dask")
     args = parser.parse_args()
@@ -194,7 +214,8 @@ def main() -> None:
         assert isinstance(pipeline, dict)
         for engine in args.engines:
             with tempfile.TemporaryDirectory() as tmp:
-                pipeline[engine] = pipeline_run(engine, Path(tmp))
+                pipeline[engine] = pipeline_run(engine, Path(tmp), args.format) | {
+                    "simulate_format": args.format}
             print(engine, json.dumps(pipeline[engine]), flush=True)
             args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
         return
