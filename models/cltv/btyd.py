@@ -15,6 +15,11 @@ from numpy.typing import ArrayLike
 from scipy.optimize import minimize
 from scipy.special import betaln, gammaln, hyp2f1
 
+from models.cltv.btyd_gradient import (
+    bgnbd_log_likelihood_and_gradient,
+    gamma_gamma_log_likelihood_and_gradient,
+)
+
 _LOG_BOUND = 12.0  # parameters stay within exp(+-12); beyond it the likelihood is flat
 
 
@@ -203,11 +208,14 @@ def _subsample(n: int, max_rows: int | None, random_state: int) -> np.ndarray:
 def _fit_log_params(
     objective: object, starts: np.ndarray
 ) -> tuple[np.ndarray, float]:
-    """Minimise ``objective(log_params)`` from each start; return the best optimum."""
+    """Minimise ``objective(log_params)`` (its value and gradient) from each start.
+
+    Returns the best optimum's log-parameters and value.
+    """
     best_x, best_value = starts[0], np.inf
     bounds = [(-_LOG_BOUND, _LOG_BOUND)] * starts.shape[1]
     for start in starts:
-        result = minimize(objective, start, method="L-BFGS-B", bounds=bounds)
+        result = minimize(objective, start, method="L-BFGS-B", jac=True, bounds=bounds)
         if np.isfinite(result.fun) and result.fun < best_value:
             best_x, best_value = result.x, float(result.fun)
     if not np.isfinite(best_value):
@@ -282,9 +290,10 @@ class BetaGeoModel:
         (x, t_x, age), weights = _compress([column[rows] for column in columns])
         total = weights.sum()
 
-        def objective(log_params: np.ndarray) -> float:
-            values = bgnbd_log_likelihood(np.exp(log_params), x, t_x, age)
-            return float(-(weights * values).sum() / total)
+        def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+            params = np.exp(log_params)
+            values, gradient = bgnbd_log_likelihood_and_gradient(params, x, t_x, age)
+            return float(-(weights * values).sum() / total), -(weights @ gradient) * params / total
 
         scale = max(float(np.mean(age)), 1e-3)
         starts = _starts([1.0, scale, 1.0, 1.0], self.n_starts, self.random_state)
@@ -359,10 +368,12 @@ class GammaGammaModel:
         (x_fit, m_fit), weights = _compress([x[keep][rows], m[keep][rows]])
         total = weights.sum()
 
-        def objective(theta: np.ndarray) -> float:
+        def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
             p, q_minus_1, scale = np.exp(theta)
-            values = gamma_gamma_log_likelihood((p, 1.0 + q_minus_1, scale), x_fit, m_fit)
-            return float(-(weights * values).sum() / total)
+            values, gradient = gamma_gamma_log_likelihood_and_gradient(
+                (p, 1.0 + q_minus_1, scale), x_fit, m_fit)
+            chain = np.array([p, q_minus_1, scale])  # d(p, q, gamma) / d theta
+            return float(-(weights * values).sum() / total), -(weights @ gradient) * chain / total
 
         base = [1.0, 1.0, max(float(np.median(m_fit)), 1e-3)]
         best, value = _fit_log_params(objective, _starts(base, self.n_starts, self.random_state))

@@ -134,3 +134,33 @@ def test_simulated_value_distribution_has_the_closed_form_mean() -> None:
                    * gamma_gamma_expected_spend(spend_params, x, monetary))
     assert quantiles.mean(axis=1) == pytest.approx(closed_form, rel=0.05)
     assert (quantiles[:, 0] == 0).all()  # anyone may have left
+
+
+def test_the_analytic_gradients_match_finite_differences() -> None:
+    from scipy.optimize import approx_fprime
+
+    from models.cltv.btyd import bgnbd_log_likelihood, gamma_gamma_log_likelihood
+    from models.cltv.btyd_gradient import (
+        bgnbd_log_likelihood_and_gradient,
+        gamma_gamma_log_likelihood_and_gradient,
+    )
+
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 6, 40).astype(float)
+    age = rng.uniform(5.0, 50.0, 40)
+    t_x = np.where(x > 0, age * rng.uniform(0.0, 1.0, 40), 0.0)
+    params = np.array([0.8, 4.0, 0.7, 2.5])
+    values, gradient = bgnbd_log_likelihood_and_gradient(params, x, t_x, age)
+    np.testing.assert_array_equal(values, bgnbd_log_likelihood(params, x, t_x, age))
+    for i in range(len(x)):
+        numeric = approx_fprime(params, lambda p, i=i: bgnbd_log_likelihood(
+            p, x[i : i + 1], t_x[i : i + 1], age[i : i + 1])[0], 1e-7)
+        np.testing.assert_allclose(gradient[i], numeric, rtol=1e-4, atol=1e-5)
+    repeats, spend = rng.integers(1, 6, 40).astype(float), rng.uniform(5.0, 100.0, 40)
+    params = np.array([3.0, 4.0, 20.0])
+    values, gradient = gamma_gamma_log_likelihood_and_gradient(params, repeats, spend)
+    np.testing.assert_array_equal(values, gamma_gamma_log_likelihood(params, repeats, spend))
+    for i in range(len(repeats)):
+        numeric = approx_fprime(params, lambda p, i=i: gamma_gamma_log_likelihood(
+            p, repeats[i : i + 1], spend[i : i + 1])[0], 1e-7)
+        np.testing.assert_allclose(gradient[i], numeric, rtol=1e-4, atol=1e-5)
