@@ -33,8 +33,7 @@ def main() -> None:
         write_json(model_dir / "absent.json", {"reason": "the input has no leads table"})
         write_json(metrics_path, {"skipped": "the input has no leads table"})
         return
-    cutoff = read_cutoff(paths)
-    features = pd.read_parquet(outputs.LEAD_FEATURES.path(paths))
+    cutoff, features = read_cutoff(paths), pd.read_parquet(outputs.LEAD_FEATURES.path(paths))
     result = train_conversion(leads, features, cutoff, settings, params.seed)
     save_conversion_model(model_dir, result.model)
     save_lead_history(model_dir, leads)  # the served model's team form needs the past
@@ -51,7 +50,8 @@ def main() -> None:
                                             {c: v["p_convert"] for c, v in truth.items()})
     write_json(metrics_path, metrics)
     log_run(paths, "train_conversion", asdict(settings) | {
-        "seed": params.seed, "features": list(result.model.schema_.columns)}, metrics,
+        "seed": params.seed, "features": list(result.model.schema_.columns),
+        "training_sample": metrics["training_sample"]}, metrics,
         LoggedModel("lead_conversion", result.model.booster_, lead_example(leads),
                     lead_pyfunc(paths, leads)), [model_dir])
 

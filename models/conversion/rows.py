@@ -1,4 +1,4 @@
-"""Training rows for lead conversion: censoring-aware labels, model columns and time slices.
+"""Training rows for lead conversion: censoring-aware labels, columns, time slices, samples.
 
 A lead is labelled only once its conversion window has closed by the cutoff. Leaving out the
 young leads that have not converted yet, but keeping the young ones that have, would
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from features._checks import require_columns
@@ -109,3 +110,39 @@ def recent_lead_ids(leads: pd.DataFrame, cutoff: pd.Timestamp, weeks: int) -> pd
     recent = (leads["created_at"] >= cutoff - pd.Timedelta(weeks=weeks)) & (
         leads["created_at"] < cutoff)
     return leads.loc[recent, "lead_id"].astype("str").reset_index(drop=True)
+
+
+def training_sample(target: np.ndarray, max_rows: int | None, seed: int) -> np.ndarray:
+    """Sorted positions of the rows to fit on: all of them, or a seeded stratified sample.
+
+    LightGBM's early stopping, which the model needs to size itself, has no Dask version, so
+    on data larger than one machine fits in time the model learns from a sample instead.
+    Each class keeps its share of ``max_rows`` (at least one row each), drawn with
+    ``numpy.random.default_rng(seed)``: the same inputs give the same rows. Positions are
+    sorted, so a slice sorted by time stays sorted by time.
+
+    Parameters
+    ----------
+    target : np.ndarray
+        0/1 labels of the rows, shape ``(n,)``.
+    max_rows : int or None
+        The cap (>= 2); None keeps every row.
+    seed : int
+        Seeds the draw.
+
+    Returns
+    -------
+    np.ndarray
+        ``arange(n)`` when ``n <= max_rows``, else exactly ``max_rows`` positions.
+    """
+    labels = np.asarray(target).astype(bool)
+    if max_rows is None or labels.size <= max_rows:
+        return np.arange(labels.size)
+    if max_rows < 2:
+        raise ValueError(f"max_rows must be None or >= 2, got {max_rows}")
+    share = round(max_rows * float(labels.mean()))
+    positive = int(np.clip(share, min(1, labels.sum()), max_rows - min(1, (~labels).sum())))
+    rng = np.random.default_rng(seed)
+    drawn = [rng.choice(np.flatnonzero(labels == flag), size=size, replace=False)
+             for flag, size in ((False, max_rows - positive), (True, positive))]
+    return np.sort(np.concatenate(drawn))

@@ -7,7 +7,7 @@ from every labelled lead and scores the recent ones per channel.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -24,6 +24,7 @@ from models.conversion.rows import (
     model_columns,
     recent_lead_ids,
     split_by_time,
+    training_sample,
 )
 
 
@@ -46,6 +47,7 @@ class ConversionSettings:
     exclude_features: tuple[str, ...] = ("created_month",)
     recent_weeks: int = 13
     calibration_bins: int = 15
+    max_train_rows: int | None = None
     model_params: dict[str, Any] = field(default_factory=dict)
 
 
@@ -75,12 +77,33 @@ def new_model(settings: ConversionSettings, seed: int) -> LeadConversionModel:
         calibration=settings.calibration, random_state=seed, **settings.model_params)
 
 
+def sampled(rows: pd.DataFrame, settings: ConversionSettings, seed: int) -> pd.DataFrame:
+    """Rows a model fits on: all, or at most ``max_train_rows`` (see `training_sample`)."""
+    positions = training_sample(rows["converted"].to_numpy(), settings.max_train_rows, seed)
+    return rows if positions.size == len(rows) else rows.iloc[positions].reset_index(drop=True)
+
+
+def sample_record(slices: TimeSlices, settings: ConversionSettings) -> dict[str, Any]:
+    """Rows each fit trained on (``rows``) of those it was given (``of``)."""
+    def record(n: int) -> dict[str, int]:
+        cap = settings.max_train_rows
+        return {"rows": n if cap is None else min(n, cap), "of": n}
+
+    final = len(slices.train) + len(slices.calibration)
+    if settings.final_calibration is FinalCalibration.CROSS_VALIDATED:
+        final += len(slices.validation)
+    return {"max_train_rows": settings.max_train_rows, "backtest": record(len(slices.train)),
+            "final": record(final)}
+
+
 def run_backtest(
     slices: TimeSlices, columns: list[str], settings: ConversionSettings, seed: int
 ) -> Backtest:
     """Fit on the train slice, calibrate on the next one, validate on the newest.
 
-    The baseline fits on train and calibration together (it needs no calibration).
+    The baseline fits on train and calibration together (it needs no calibration). The model
+    fits on at most ``max_train_rows`` train rows; calibration and validation use every row.
+    The baseline uses every row: on 2.5M rows it took 16 s of a 1,000 s stage.
 
     Returns
     -------
@@ -90,8 +113,9 @@ def run_backtest(
         range of each slice).
     """
     train, calibration, validation = slices.train, slices.calibration, slices.validation
+    fit_rows = sampled(train, settings, seed)
     model = new_model(settings, seed).fit(
-        train[columns], train["converted"],
+        fit_rows[columns], fit_rows["converted"],
         calibration_set=(calibration[columns], calibration["converted"]))
     older = pd.concat([train, calibration], ignore_index=True)
     baseline = logistic_baseline(older[columns], seed).fit(older[columns], older["converted"])
@@ -124,15 +148,17 @@ def fit_final_model(
     """Fit the model that scores leads, on every labelled lead.
 
     ``cross_validated`` trains on all slices and calibrates out of fold; ``newest_slice``
-    trains on train + calibration and calibrates on the validation slice.
+    trains on train + calibration and calibrates on the validation slice. The training rows
+    are at most ``max_train_rows`` of them.
     """
     older = pd.concat([slices.train, slices.calibration], ignore_index=True)
     newest = slices.validation
     if settings.final_calibration is FinalCalibration.NEWEST_SLICE:
+        older = sampled(older, settings, seed)
         return new_model(settings, seed).fit(
             older[columns], older["converted"],
             calibration_set=(newest[columns], newest["converted"]))
-    every = pd.concat([older, newest], ignore_index=True)
+    every = sampled(pd.concat([older, newest], ignore_index=True), settings, seed)
     return new_model(settings, seed).fit(every[columns], every["converted"])
 
 
@@ -171,13 +197,16 @@ def train_conversion(
     Returns
     -------
     ConversionResult
-        The final model, the backtest, per-channel P(convert) over recent leads (see
+        The final model, the backtest (its metrics with ``training_sample``: the rows each
+        fit trained on, of those it was given), per-channel P(convert) over recent leads (see
         `models.conversion.funnel.channel_conversion`) and the funnel metrics.
     """
     columns = [c for c in model_columns(features) if c not in settings.exclude_features]
     labelled = labelled_leads(leads, features, cutoff, settings.window_days)
     slices = split_by_time(labelled, settings.calibration_fraction, settings.validation_fraction)
     backtest = run_backtest(slices, columns, settings, seed)
+    backtest = replace(backtest, metrics=backtest.metrics | {
+        "training_sample": sample_record(slices, settings)})
     model = fit_final_model(slices, columns, settings, seed)
     ids = estimation_lead_ids(leads, cutoff, settings.recent_weeks)
     scored = features.loc[features["lead_id"].isin(ids)]

@@ -20,8 +20,8 @@ def parse_train_conversion(section: dict[str, Any]) -> ConversionSettings:
         ``conversion_window_days`` (1..3650), ``calibration_fraction`` and
         ``validation_fraction`` (each in (0, 0.5]), ``final_calibration``
         (cross_validated | newest_slice), ``calibration`` (sigmoid | isotonic | none),
-        ``exclude_features`` (list of str), ``recent_weeks`` (1..520) and
-        ``calibration_bins`` (5..100).
+        ``exclude_features`` (list of str), ``recent_weeks`` (1..520),
+        ``calibration_bins`` (5..100) and ``max_train_rows`` (1000..1e9, or null for no cap).
 
     Returns
     -------
@@ -42,4 +42,12 @@ def parse_train_conversion(section: dict[str, Any]) -> ConversionSettings:
         exclude_features=names(section, "exclude_features", SECTION),
         recent_weeks=integer(section, "recent_weeks", SECTION, 1, 520),
         calibration_bins=integer(section, "calibration_bins", SECTION, 5, 100),
+        max_train_rows=_cap(section),
     )
+
+
+def _cap(section: dict[str, Any]) -> int | None:
+    """Return ``max_train_rows``: required, null for no cap."""
+    if "max_train_rows" in section and section["max_train_rows"] is None:
+        return None
+    return integer(section, "max_train_rows", SECTION, 1_000, 1_000_000_000)

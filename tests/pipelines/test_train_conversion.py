@@ -99,6 +99,11 @@ def test_stages_write_model_metrics_plots_predictions_and_scores(
     assert info.signature is not None
     assert [spec.name for spec in info.signature.inputs.inputs][:3] == [  # raw lead rows
         "lead_id", "created_at", "channel"]
+    sample = metrics["training_sample"]  # the small world is far below the cap
+    assert sample["final"]["rows"] == sample["final"]["of"] < sample["max_train_rows"]
+    logged = mlflow.get_run(info.run_id).data.params
+    assert logged["training_sample_final_rows"] == str(sample["final"]["rows"])
+    assert logged["max_train_rows"] == str(sample["max_train_rows"])
 
 
 def test_stages_without_leads_write_empty_outputs(
@@ -122,3 +127,14 @@ def test_params_are_validated() -> None:
         parse_train_conversion(section | {"final_calibration": "yesterday"})
     with pytest.raises(ParamsError, match="recent_weeks is missing"):
         parse_train_conversion({k: v for k, v in section.items() if k != "recent_weeks"})
+
+
+def test_max_train_rows_is_a_positive_cap_or_null() -> None:
+    section = yaml.safe_load(REPO_PARAMS.read_text())["train_conversion"]
+    assert parse_train_conversion(section | {"max_train_rows": 2_000}).max_train_rows == 2_000
+    assert parse_train_conversion(section | {"max_train_rows": None}).max_train_rows is None
+    for bad in (0, -5, 2.5, "many"):
+        with pytest.raises(ParamsError, match=r"train_conversion\.max_train_rows"):
+            parse_train_conversion(section | {"max_train_rows": bad})
+    with pytest.raises(ParamsError, match="max_train_rows is missing"):
+        parse_train_conversion({k: v for k, v in section.items() if k != "max_train_rows"})
