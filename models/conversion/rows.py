@@ -112,7 +112,7 @@ def recent_lead_ids(leads: pd.DataFrame, cutoff: pd.Timestamp, weeks: int) -> pd
     return leads.loc[recent, "lead_id"].astype("str").reset_index(drop=True)
 
 
-def training_sample(target: np.ndarray, max_rows: int | None, seed: int) -> np.ndarray:
+def sample_training_rows(target: np.ndarray, max_rows: int | None, seed: int) -> np.ndarray:
     """Sorted positions of the rows to fit on: all of them, or a seeded stratified sample.
 
     LightGBM's early stopping, which the model needs to size itself, has no Dask version, so

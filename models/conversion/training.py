@@ -23,8 +23,8 @@ from models.conversion.rows import (
     labelled_leads,
     model_columns,
     recent_lead_ids,
+    sample_training_rows,
     split_by_time,
-    training_sample,
 )
 
 
@@ -77,13 +77,17 @@ def new_model(settings: ConversionSettings, seed: int) -> LeadConversionModel:
         calibration=settings.calibration, random_state=seed, **settings.model_params)
 
 
-def sampled(rows: pd.DataFrame, settings: ConversionSettings, seed: int) -> pd.DataFrame:
-    """Rows a model fits on: all, or at most ``max_train_rows`` (see `training_sample`)."""
-    positions = training_sample(rows["converted"].to_numpy(), settings.max_train_rows, seed)
+def cap_training_rows(
+    rows: pd.DataFrame, settings: ConversionSettings, seed: int
+) -> pd.DataFrame:
+    """Rows a model fits on: all, or at most ``max_train_rows`` (see `sample_training_rows`)."""
+    positions = sample_training_rows(rows["converted"].to_numpy(), settings.max_train_rows, seed)
     return rows if positions.size == len(rows) else rows.iloc[positions].reset_index(drop=True)
 
 
-def sample_record(slices: TimeSlices, settings: ConversionSettings) -> dict[str, Any]:
+def describe_training_sample(
+    slices: TimeSlices, settings: ConversionSettings
+) -> dict[str, Any]:
     """Rows each fit trained on (``rows``) of those it was given (``of``)."""
     def record(n: int) -> dict[str, int]:
         cap = settings.max_train_rows
@@ -113,7 +117,7 @@ def run_backtest(
         range of each slice).
     """
     train, calibration, validation = slices.train, slices.calibration, slices.validation
-    fit_rows = sampled(train, settings, seed)
+    fit_rows = cap_training_rows(train, settings, seed)
     model = new_model(settings, seed).fit(
         fit_rows[columns], fit_rows["converted"],
         calibration_set=(calibration[columns], calibration["converted"]))
@@ -154,11 +158,11 @@ def fit_final_model(
     older = pd.concat([slices.train, slices.calibration], ignore_index=True)
     newest = slices.validation
     if settings.final_calibration is FinalCalibration.NEWEST_SLICE:
-        older = sampled(older, settings, seed)
+        older = cap_training_rows(older, settings, seed)
         return new_model(settings, seed).fit(
             older[columns], older["converted"],
             calibration_set=(newest[columns], newest["converted"]))
-    every = sampled(pd.concat([older, newest], ignore_index=True), settings, seed)
+    every = cap_training_rows(pd.concat([older, newest], ignore_index=True), settings, seed)
     return new_model(settings, seed).fit(every[columns], every["converted"])
 
 
@@ -206,7 +210,7 @@ def train_conversion(
     slices = split_by_time(labelled, settings.calibration_fraction, settings.validation_fraction)
     backtest = run_backtest(slices, columns, settings, seed)
     backtest = replace(backtest, metrics=backtest.metrics | {
-        "training_sample": sample_record(slices, settings)})
+        "training_sample": describe_training_sample(slices, settings)})
     model = fit_final_model(slices, columns, settings, seed)
     ids = estimation_lead_ids(leads, cutoff, settings.recent_weeks)
     scored = features.loc[features["lead_id"].isin(ids)]

@@ -11,8 +11,8 @@ from models.conversion.funnel import channel_conversion, funnel_metrics, wilson_
 from models.conversion.rows import (
     labelled_leads,
     open_lead_ids,
+    sample_training_rows,
     split_by_time,
-    training_sample,
 )
 
 CUTOFF = pd.Timestamp("2024-06-01")  # a 120-day window closes for leads created <= 2024-02-02
@@ -108,25 +108,25 @@ def test_channel_conversion_is_the_mean_probability() -> None:
 
 def test_training_sample_keeps_every_row_up_to_the_cap() -> None:
     target = np.array([0, 1, 0, 0, 1])
-    np.testing.assert_array_equal(training_sample(target, 5, seed=0), np.arange(5))
-    np.testing.assert_array_equal(training_sample(target, None, seed=0), np.arange(5))
+    np.testing.assert_array_equal(sample_training_rows(target, 5, seed=0), np.arange(5))
+    np.testing.assert_array_equal(sample_training_rows(target, None, seed=0), np.arange(5))
 
 
 def test_training_sample_is_exact_stratified_sorted_and_seeded() -> None:
     target = (np.random.default_rng(1).random(10_000) < 0.03).astype(int)  # 3% positives
-    rows = training_sample(target, 1_000, seed=7)
+    rows = sample_training_rows(target, 1_000, seed=7)
     assert rows.size == np.unique(rows).size == 1_000
     assert (np.diff(rows) > 0).all()  # sorted: a slice sorted by time stays so
     assert target[rows].sum() == round(1_000 * target.mean())  # each class keeps its share
-    np.testing.assert_array_equal(training_sample(target, 1_000, seed=7), rows)
-    assert not np.array_equal(training_sample(target, 1_000, seed=8), rows)
+    np.testing.assert_array_equal(sample_training_rows(target, 1_000, seed=7), rows)
+    assert not np.array_equal(sample_training_rows(target, 1_000, seed=8), rows)
 
 
 def test_training_sample_keeps_both_classes() -> None:
     target = np.zeros(1_000, dtype=int)
     target[[10, 500]] = 1  # 0.2% positives: 0.2 of 100 rows would round to none
-    rows = training_sample(target, 100, seed=0)
+    rows = sample_training_rows(target, 100, seed=0)
     assert rows.size == 100 and target[rows].sum() == 1
-    assert training_sample(np.zeros(50, dtype=int), 10, seed=0).size == 10  # one class only
+    assert sample_training_rows(np.zeros(50, dtype=int), 10, seed=0).size == 10  # one class only
     with pytest.raises(ValueError, match="max_rows"):
-        training_sample(target, 1, seed=0)
+        sample_training_rows(target, 1, seed=0)
