@@ -52,41 +52,56 @@ def attribute_columns(leads: pd.DataFrame, max_levels: int) -> list[str]:
     return kept
 
 
-def segment_frame(rows: pd.DataFrame, types: list[str]) -> pd.DataFrame:
-    """Return the segment columns of ``rows`` as text (missing stays missing), ``total`` first."""
-    out = pd.DataFrame({TOTAL: np.full(len(rows), TOTAL, dtype=object)}, index=rows.index)
+SegmentValues = dict[str, tuple[np.ndarray, np.ndarray]]  # type -> (codes, distinct texts)
+
+
+def segment_values(rows: pd.DataFrame, types: list[str]) -> SegmentValues:
+    """Each segment column of ``rows`` as codes into its distinct texts (-1 where missing).
+
+    A value's text is ``str`` of it, as ``astype("str")`` writes it; the column is factorised
+    first, so only its few distinct values are turned into text (on 3.5M leads this is
+    several times faster than converting every row).
+    """
+    out: SegmentValues = {
+        TOTAL: (np.zeros(len(rows), dtype=np.int64), np.array([TOTAL], dtype=object))}
     for name in types:
-        values = rows[name] if name in rows.columns else pd.Series(np.nan, index=rows.index)
-        text = values.astype("str").astype(object)
-        out[name] = text.where(values.notna(), None).to_numpy(dtype=object)
+        if name not in rows.columns:
+            out[name] = (np.full(len(rows), -1, dtype=np.int64), np.array([], dtype=object))
+            continue
+        codes, uniques = pd.factorize(rows[name])
+        text = pd.Series(uniques).astype("str").to_numpy(dtype=object)
+        out[name] = (np.asarray(codes, dtype=np.int64), text)
     return out
 
 
-def segment_labels(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """One label table for the segment frames of several tables: types in column order."""
-    types = list(dict.fromkeys(name for frame in frames for name in frame.columns))
-    parts = []
+def segment_labels(parts: list[SegmentValues]) -> pd.DataFrame:
+    """One label table for the segment values of several tables: types in column order."""
+    types = list(dict.fromkeys(name for part in parts for name in part))
+    frames = []
     for name in types:
         levels: set[str] = set()
-        for frame in frames:
-            if name in frame.columns:
-                levels |= {str(v) for v in frame[name].dropna().unique()}
-        parts.append(pd.DataFrame({"segment_type": name, "segment": sorted(levels)}))
-    return pd.concat(parts, ignore_index=True)
+        for part in parts:
+            if name in part:
+                codes, text = part[name]
+                levels |= {str(text[c]) for c in np.unique(codes[codes >= 0])}
+        frames.append(pd.DataFrame({"segment_type": name, "segment": sorted(levels)}))
+    return pd.concat(frames, ignore_index=True)
 
 
-def encode(frame: pd.DataFrame, labels: pd.DataFrame) -> Segments:
-    """Code each row of a segment frame against ``labels``."""
+def encode(part: SegmentValues, labels: pd.DataFrame) -> Segments:
+    """Code each row of a table's segment values against ``labels``."""
     kinds = labels["segment_type"].to_numpy()
     types = labels["segment_type"].drop_duplicates().tolist()
-    codes = np.full((len(types), len(frame)), -1, dtype=np.int64)
+    n_rows = len(next(iter(part.values()))[0])
+    codes = np.full((len(types), n_rows), -1, dtype=np.int64)
     for position, name in enumerate(types):
-        if name not in frame.columns:
+        if name not in part:
             continue
         rows = np.flatnonzero(kinds == name)  # this type's labels, consecutive in the table
-        found = pd.Index(labels["segment"].to_numpy()[rows]).get_indexer(
-            frame[name].to_numpy(dtype=object))
-        codes[position] = np.where(found >= 0, rows[0] + found, -1)
+        value_codes, text = part[name]
+        found = pd.Index(labels["segment"].to_numpy()[rows]).get_indexer(text)
+        lookup = np.append(np.where(found >= 0, rows[0] + found, -1), -1)
+        codes[position] = lookup[value_codes]  # a missing value (-1) takes the last: -1
     return Segments(codes=codes, labels=labels)
 
 
@@ -121,14 +136,14 @@ def build_segments(
         won = leads.loc[leads["customer_id"].notna()].drop_duplicates("customer_id")
         found = won.set_index(won["customer_id"].astype("str"))[attributes].reindex(ids)
         people = people.join(found.set_axis(customers.index))
-    customer_frame = segment_frame(people, types)
-    frames = [customer_frame]
-    lead_frame = segment_frame(leads, types) if leads is not None else None
-    if lead_frame is not None:
-        frames.insert(0, lead_frame)
-    labels = segment_labels(frames)
-    lead_segments = encode(lead_frame, labels) if lead_frame is not None else None
-    return lead_segments, encode(customer_frame, labels)
+    customer_part = segment_values(people, types)
+    parts = [customer_part]
+    lead_part = segment_values(leads, types) if leads is not None else None
+    if lead_part is not None:
+        parts.insert(0, lead_part)
+    labels = segment_labels(parts)
+    lead_segments = encode(lead_part, labels) if lead_part is not None else None
+    return lead_segments, encode(customer_part, labels)
 
 
 def restrict(leads: pd.DataFrame | None, customers: pd.DataFrame, teams: pd.Series,
