@@ -161,23 +161,28 @@ def _customers_before(customers: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataF
     return out
 
 
-# The last orders column factorised: (its Arrow data, labels, uniques). The CLTV model builds
-# features at up to 8 cutoffs from the same orders; on 12M orders one factorisation costs
-# about 3 s. Arrow data is immutable, so the same object means the same ids.
-_LAST_FACTORISED: list[tuple[object, np.ndarray, pd.Index]] = []
+# The last two orders columns factorised, newest first: (Arrow data, labels, uniques). The
+# CLTV model builds features at up to 8 cutoffs from the same orders, alternating with each
+# cutoff's label window; on 12M orders one factorisation costs about 3 s. Arrow data is
+# immutable, so the same object means the same ids.
+_FACTORISED: list[tuple[object, np.ndarray, pd.Index]] = []
+_FACTORISED_KEPT = 2
 
 
 def _factorise_ids(customer_ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """``pd.factorize(customer_ids)``, reused while the same Arrow-backed column comes back."""
     data = customer_ids.array
     key = data.__arrow_array__() if hasattr(data, "__arrow_array__") else None
-    if key is not None and _LAST_FACTORISED and _LAST_FACTORISED[0][0] is key:
-        return _LAST_FACTORISED[0][1], _LAST_FACTORISED[0][2]
-    labels, uniques = pd.factorize(customer_ids)
+    for position, (seen, labels, uniques) in enumerate(_FACTORISED):
+        if seen is key:
+            _FACTORISED.insert(0, _FACTORISED.pop(position))
+            return labels, uniques
+    labels, found = pd.factorize(customer_ids)
     labels.flags.writeable = False
+    uniques = pd.Index(found)
     if key is not None:
-        _LAST_FACTORISED[:] = [(key, labels, pd.Index(uniques))]
-    return labels, pd.Index(uniques)
+        _FACTORISED[:] = [(key, labels, uniques), *_FACTORISED[: _FACTORISED_KEPT - 1]]
+    return labels, uniques
 
 
 def customer_codes(customer_ids: pd.Series, known_ids: pd.Index) -> np.ndarray:
