@@ -13,10 +13,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import minimize
-from scipy.special import betaln, gammaln, hyp2f1
+from scipy.special import gammaln, hyp2f1
 
 from models.cltv.btyd_gradient import (
     bgnbd_log_likelihood_and_gradient,
+    bgnbd_terms,
     gamma_gamma_log_likelihood_and_gradient,
 )
 
@@ -45,16 +46,7 @@ def bgnbd_log_likelihood(
     numpy.ndarray
         One log-likelihood per customer.
     """
-    r, alpha, a, b = (float(v) for v in np.asarray(params, dtype=np.float64))
-    x, t_x, age = _as_float(frequency), _as_float(recency), _as_float(T)
-    log_a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-    log_a2 = betaln(a, b + x) - betaln(a, b)
-    log_a3 = -(r + x) * np.log(alpha + age)
-    repeat = x > 0
-    safe_b = np.where(repeat, b + x - 1.0, 1.0)  # b + x - 1 may be <= 0 when x == 0
-    log_a4 = np.log(a) - np.log(safe_b) - (r + x) * np.log(alpha + t_x)
-    tail = np.where(repeat, np.logaddexp(log_a3, log_a4), log_a3)
-    return np.asarray(log_a1 + log_a2 + tail)
+    return bgnbd_terms(params, _as_float(frequency), _as_float(recency), _as_float(T)).values
 
 
 def bgnbd_p_alive(

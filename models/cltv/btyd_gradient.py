@@ -8,6 +8,8 @@ optimiser's tolerance rather than to the difference step's.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import betaln, digamma, gammaln
@@ -15,6 +17,36 @@ from scipy.special import betaln, digamma, gammaln
 
 def _as_float(values: ArrayLike) -> np.ndarray:
     return np.asarray(values, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class BGNBDTerms:
+    """The per-customer pieces of the BG/NBD log-likelihood that its gradient reuses."""
+
+    values: np.ndarray  # the log-likelihood of each customer
+    w3: np.ndarray  # share of exp(A3) in the last term
+    w4: np.ndarray  # share of exp(A4) (0 without a repeat purchase)
+    safe_b: np.ndarray  # b + x - 1 for repeat buyers, 1 otherwise
+
+
+def bgnbd_terms(params: ArrayLike, x: np.ndarray, t_x: np.ndarray, age: np.ndarray) -> BGNBDTerms:
+    """Log-likelihood of each customer under BG/NBD, with the terms its gradient needs.
+
+    ``A3 = -(r + x) log(alpha + T)`` and, for repeat buyers,
+    ``A4 = log a - log(b + x - 1) - (r + x) log(alpha + t_x)``; the last term is
+    ``log(exp A3 + exp A4)`` (Fader, Hardie & Lee 2005).
+    """
+    r, alpha, a, b = (float(v) for v in np.asarray(params, dtype=np.float64))
+    log_a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+    log_a2 = betaln(a, b + x) - betaln(a, b)
+    log_a3 = -(r + x) * np.log(alpha + age)
+    repeat = x > 0
+    safe_b = np.where(repeat, b + x - 1.0, 1.0)  # b + x - 1 may be <= 0 when x == 0
+    log_a4 = np.log(a) - np.log(safe_b) - (r + x) * np.log(alpha + t_x)
+    tail = np.where(repeat, np.logaddexp(log_a3, log_a4), log_a3)
+    return BGNBDTerms(values=np.asarray(log_a1 + log_a2 + tail),
+                      w3=np.exp(log_a3 - tail),
+                      w4=np.where(repeat, np.exp(log_a4 - tail), 0.0), safe_b=safe_b)
 
 
 def bgnbd_log_likelihood_and_gradient(
@@ -37,29 +69,20 @@ def bgnbd_log_likelihood_and_gradient(
 
     Notes
     -----
-    With ``A3 = -(r + x) log(alpha + T)`` and, for repeat buyers,
-    ``A4 = log a - log(b + x - 1) - (r + x) log(alpha + t_x)``, the likelihood's last term is
-    ``log(exp A3 + exp A4)``; its derivative weighs those of A3 and A4 by their shares
-    ``w3 = exp(A3 - tail)`` and ``w4 = exp(A4 - tail)`` (``w4 = 0`` without a repeat).
+    The derivative of the last term (see :func:`bgnbd_terms`) weighs those of A3 and A4 by
+    their shares ``w3`` and ``w4``.
     """
     r, alpha, a, b = (float(v) for v in np.asarray(params, dtype=np.float64))
     x, t_x, age = _as_float(frequency), _as_float(recency), _as_float(T)
-    log_a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-    log_a2 = betaln(a, b + x) - betaln(a, b)
-    log_a3 = -(r + x) * np.log(alpha + age)
-    repeat = x > 0
-    safe_b = np.where(repeat, b + x - 1.0, 1.0)
-    log_a4 = np.log(a) - np.log(safe_b) - (r + x) * np.log(alpha + t_x)
-    tail = np.where(repeat, np.logaddexp(log_a3, log_a4), log_a3)
-    w3 = np.exp(log_a3 - tail)
-    w4 = np.where(repeat, np.exp(log_a4 - tail), 0.0)
+    terms = bgnbd_terms(params, x, t_x, age)
+    w3, w4 = terms.w3, terms.w4
     d_r = (digamma(r + x) - digamma(r) + np.log(alpha)
            - w3 * np.log(alpha + age) - w4 * np.log(alpha + t_x))
     d_alpha = r / alpha - (r + x) * (w3 / (alpha + age) + w4 / (alpha + t_x))
     d_a = digamma(a + b) - digamma(a + b + x) + w4 / a
     d_b = (digamma(b + x) - digamma(a + b + x) - digamma(b) + digamma(a + b)
-           - w4 / safe_b)
-    return np.asarray(log_a1 + log_a2 + tail), np.column_stack([d_r, d_alpha, d_a, d_b])
+           - w4 / terms.safe_b)
+    return terms.values, np.column_stack([d_r, d_alpha, d_a, d_b])
 
 
 def gamma_gamma_log_likelihood_and_gradient(
