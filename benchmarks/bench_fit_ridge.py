@@ -12,20 +12,34 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from features.channels import build_channel_panel
 from features.contract import validate_tables
-from models.allocation.plan import Constraints, channel_bounds, optimise
-from models.response.model import FitOptions, build_panel, curves_from_vector, fit_joint
+from models.allocation.plan import Bounds, Constraints, channel_bounds, optimise
+from models.response.model import FitOptions, Panel, build_panel, curves_from_vector, fit_joint
 from models.simulation.generator import end_of_data, simulate_world
 from models.simulation.truth import current_spend, plan_scorecard, spend_upper_bounds
 
 
-def captured(seed: int, vary: bool, ridges: list[float]) -> dict[str, float]:
-    """Share of the possible uplift each ridge's point-curve plan captures in one world."""
+@dataclass(frozen=True)
+class PlanningWorld:
+    """A simulated world ready to fit and plan: its truth, weekly panel, channels and bounds."""
+
+    truth: dict[str, Any]
+    panel: Panel
+    channels: list[str]
+    value_per_lead: np.ndarray
+    current: np.ndarray
+    bounds: Bounds
+
+
+def planning_world(seed: int, vary: bool) -> PlanningWorld:
+    """Simulate one default-scale world and set up its plan: true values, current mix, caps."""
     world = simulate_world(seed, "default", vary=vary)
     truth = world.truth
     tables = {"customers": world.customers, "orders": world.orders, "spend": world.spend,
@@ -37,17 +51,26 @@ def captured(seed: int, vary: bool, ridges: list[float]) -> dict[str, float]:
     vpu = np.array([truth["channels"][c]["value_per_lead"] for c in channels])
     current = current_spend(world.spend).reindex(channels).to_numpy()
     caps = spend_upper_bounds(world.spend).reindex(channels).to_numpy()
-    bounds = channel_bounds(channels, current, caps, Constraints())
-    out = {}
-    for ridge in ridges:
-        options = FitOptions(random_state=seed, ridge=ridge)
-        x, _ = fit_joint(panel, options)
-        curves = {c.channel: c for c in curves_from_vector(x, panel, options.fourier_order)}
-        plan = optimise([curves[c] for c in channels], vpu, float(current.sum()), bounds,
-                        incumbent=current)
-        card = plan_scorecard(truth, {"plan": dict(zip(channels, plan.spend, strict=True))})
-        out[f"ridge_{ridge:g}"] = float(card["plan"]["uplift_captured"])
-    return out
+    return PlanningWorld(truth, panel, channels, vpu, current,
+                         channel_bounds(channels, current, caps, Constraints()))
+
+
+def captured_share(world: PlanningWorld, options: FitOptions) -> float:
+    """Fit with ``options``, plan on the point curves, score the plan on the true curves."""
+    x, _ = fit_joint(world.panel, options)
+    curves = {c.channel: c for c in curves_from_vector(x, world.panel, options.fourier_order)}
+    plan = optimise([curves[c] for c in world.channels], world.value_per_lead,
+                    float(world.current.sum()), world.bounds, incumbent=world.current)
+    card = plan_scorecard(world.truth,
+                          {"plan": dict(zip(world.channels, plan.spend, strict=True))})
+    return float(card["plan"]["uplift_captured"])
+
+
+def captured(seed: int, vary: bool, ridges: list[float]) -> dict[str, float]:
+    """Share of the possible uplift each ridge's point-curve plan captures in one world."""
+    world = planning_world(seed, vary)
+    return {f"ridge_{ridge:g}": captured_share(world, FitOptions(random_state=seed, ridge=ridge))
+            for ridge in ridges}
 
 
 def main() -> None:
@@ -60,11 +83,11 @@ def main() -> None:
         rows = [{"seed": s, "varied": v, **captured(s, v, args.ridges)}
                 for s in seeds for v in (False, True)]
         keys = [f"ridge_{r:g}" for r in args.ridges]
-        results[name] = {"runs": rows, "summary": {
-            k: {"mean": float(np.mean([r[k] for r in rows])),
-                "worst": float(np.min([r[k] for r in rows]))} for k in keys}}
+        summary = {k: {"mean": float(np.mean([r[k] for r in rows])),
+                       "worst": float(np.min([r[k] for r in rows]))} for k in keys}
+        results[name] = {"runs": rows, "summary": summary}
         Path(args.out).write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
-        print(json.dumps(results[name]["summary"]), flush=True)
+        print(json.dumps(summary), flush=True)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -26,11 +27,9 @@ from typing import Any
 import numpy as np
 
 import models.response.model as response
-from features.channels import build_channel_panel
-from features.contract import validate_tables
-from models.allocation.plan import Constraints, channel_bounds, optimise
-from models.simulation.generator import end_of_data, simulate_world
-from models.simulation.truth import current_spend, plan_scorecard, spend_upper_bounds
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_fit_ridge import captured_share, planning_world  # benchmarks/ is not a package
 
 VARIANTS: dict[str, dict[str, Any]] = {
     "default": {}, "starts8": {"n_starts": 8}, "starts16": {"n_starts": 16},
@@ -60,29 +59,12 @@ def reference(function: Callable[[response.Panel], np.ndarray] | None) -> Iterat
 
 def world_scores(seed: int, vary: bool) -> dict[str, float]:
     """Captured share of each variant's point-curve plan in one world."""
-    world = simulate_world(seed, "default", vary=vary)
-    truth = world.truth
-    tables = {"customers": world.customers, "orders": world.orders, "spend": world.spend,
-              "leads": world.leads}
-    data = validate_tables({k: v.astype(str) for k, v in tables.items()})
-    panel = response.build_panel(build_channel_panel(data.spend, data.customers, data.leads,
-                                                     end_of_data()), "leads")
-    channels = sorted(c for c, v in truth["channels"].items() if v["paid"])
-    vpu = np.array([truth["channels"][c]["value_per_lead"] for c in channels])
-    current = current_spend(world.spend).reindex(channels).to_numpy()
-    caps = spend_upper_bounds(world.spend).reindex(channels).to_numpy()
-    bounds = channel_bounds(channels, current, caps, Constraints())
+    world = planning_world(seed, vary)
     scores = {}
     for name, change in VARIANTS.items():
         options = replace(response.FitOptions(random_state=seed), **change)
         with reference(p90_reference if name == "centre_p90" else None):
-            x, _ = response.fit_joint(panel, options)
-            curves = {c.channel: c for c in response.curves_from_vector(
-                x, panel, options.fourier_order)}
-        plan = optimise([curves[c] for c in channels], vpu, float(current.sum()), bounds,
-                        incumbent=current)
-        card = plan_scorecard(truth, {"plan": dict(zip(channels, plan.spend, strict=True))})
-        scores[name] = round(float(card["plan"]["uplift_captured"]), 4)
+            scores[name] = round(captured_share(world, options), 4)
     return scores
 
 
