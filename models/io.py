@@ -152,11 +152,6 @@ def parquet_rows(path: str | Path) -> int:
     return int(pq.ParquetFile(path).metadata.num_rows)
 
 
-def read_parquet(path: str | Path) -> pd.DataFrame:
-    """Read a Parquet file as ``pandas.read_parquet`` does (a stage's typed tables, a bucket)."""
-    return pd.read_parquet(path)
-
-
 def write_csv(path: str | Path, frame: pd.DataFrame, float_format: str | None = None) -> Path:
     """Write a frame to CSV atomically, without the index."""
     return _write_with(

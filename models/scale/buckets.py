@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from models.io import bucket_file_name, bucket_files, parquet_rows, read_parquet
+from models.io import bucket_file_name, bucket_files, parquet_rows
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -83,7 +83,7 @@ def read_buckets(directory: Path, n_buckets: int, table: pd.DataFrame) -> dd.Dat
     if rows != len(table):
         raise BucketError(f"{directory} holds {rows:,} rows but the table has {len(table):,}: "
                           "the buckets are stale, run prepare again")
-    return dd.from_map(read_parquet, [str(path) for path in files], meta=table.iloc[:0],
+    return dd.from_map(pd.read_parquet, [str(path) for path in files], meta=table.iloc[:0],
                        label="read-bucket", enforce_metadata=False)
 
 

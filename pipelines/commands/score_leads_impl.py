@@ -16,7 +16,7 @@ from models.conversion.serving import features_for_scoring, typed_leads
 from models.conversion.store import load_conversion_model
 from models.io import write_csv
 from models.scale.cluster import ClusterError
-from models.scale.leads import PART_ROWS, score_in_parts
+from models.scale.leads import PART_ROWS, row_ranges, score_in_parts
 from models.tabular import encode_frame
 from pipelines.commands.errors import fail, first_line
 from pipelines.inputs import read_channel_cltv
@@ -55,8 +55,8 @@ def score_here(model: LeadConversionModel, features: pd.DataFrame, cltv: pd.Seri
                   disable=not console.is_terminal) as progress:
         task = progress.add_task("score", total=len(features))
         chunks = []
-        for start in range(0, len(features), CHUNK_ROWS):
-            chunk = features.iloc[start : start + CHUNK_ROWS]
+        for start, stop in row_ranges(len(features), CHUNK_ROWS):
+            chunk = features.iloc[start:stop]
             chunks.append(score_chunk(model, chunk, cltv))
             progress.advance(task, len(chunk))
     return pd.concat(chunks, ignore_index=True)
