@@ -22,7 +22,8 @@ from features.channels import build_channel_panel
 from features.contract import validate_tables
 from models.allocation.plan import Bounds, Constraints, channel_bounds, optimise
 from models.response.model import FitOptions, Panel, build_panel, curves_from_vector, fit_joint
-from models.simulation.generator import end_of_data, simulate_world
+from models.simulation.generator import simulate_world
+from models.simulation.tables import end_of_data
 from models.simulation.truth import current_spend, plan_scorecard, spend_upper_bounds
 
 

@@ -40,7 +40,7 @@ from bench_monitor import (
 )
 
 from models.simulation.drift import Drift
-from models.simulation.generator import end_of_data
+from models.simulation.tables import end_of_data
 
 ROOT = Path(__file__).resolve().parents[1]
 PEER_PYTHON = ROOT / ".venv-statsforecast" / "bin" / "python"

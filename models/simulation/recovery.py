@@ -13,7 +13,8 @@ from features.contract import validate_tables
 from models.allocation.plan import Constraints, channel_bounds, optimise
 from models.response.model import FitOptions, build_panel, curves_from_vector, fit_joint
 from models.response.uncertainty import CurveSet, bootstrap_curves, parameter_intervals
-from models.simulation.generator import end_of_data, simulate_world
+from models.simulation.generator import simulate_world
+from models.simulation.tables import end_of_data
 from models.simulation.truth import current_spend, plan_scorecard, spend_upper_bounds
 
 

@@ -12,7 +12,8 @@ from models.io import write_csv
 from models.monitoring.monitor import MonitorConfig, alert_table, run_monitor, series_table
 from models.monitoring.value import observed_values
 from models.scale.tasks import DaskTasks
-from models.simulation.generator import end_of_data, simulate_world
+from models.simulation.generator import simulate_world
+from models.simulation.tables import end_of_data
 
 pytestmark = pytest.mark.dask
 

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from models.simulation.export import write_world
-from models.simulation.generator import end_of_data, simulate_world
+from models.simulation.generator import simulate_world
+from models.simulation.tables import end_of_data
 from models.simulation.truth import plan_values
 
 
