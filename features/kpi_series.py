@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 KPI_SERIES = ("churn_rate", "conversion_cycle_days", "mql_to_sql_cycle_days",
               "lead_conversion_rate", "leads", "new_customers", "cac", "new_customer_value")
+CUSTOMER_KPIS = frozenset({"churn_rate", "new_customers", "cac", "new_customer_value"})
 SERIES_COLUMNS = ("week", "kpi", "segment_type", "segment", "value", "n", "events",
                   "expected_events")
 
@@ -288,13 +289,25 @@ def build_kpi_series(data: Dataset, as_of: pd.Timestamp, windows: SeriesWindows 
         rows behind it (leads, customers or active customers) and, for the rate KPIs, the
         week's observed and expected events (:mod:`features.kpi_reference`); sorted.
     """
+    return view_series(as_of_view(data, as_of), as_of, windows, kpis)
+
+
+def view_series(view: Dataset, as_of: pd.Timestamp, windows: SeriesWindows | None = None,
+                kpis: frozenset[str] = frozenset(KPI_SERIES),
+                teams: pd.Series | None = None) -> pd.DataFrame:
+    """:func:`build_kpi_series` of tables already cut at ``as_of`` (:func:`as_of_view`).
+
+    ``teams`` (see :func:`features.kpis.customer_teams`) is computed from the tables when
+    None; a drill-down passes the whole business's. Customer KPIs are skipped when ``kpis``
+    holds none of them.
+    """
     windows = windows or SeriesWindows()
-    view = as_of_view(data, as_of)
     weeks = monitor_weeks(view, as_of)
-    teams = customer_teams(view.customers, view.leads)
+    teams = customer_teams(view.customers, view.leads) if teams is None else teams
     lead_segments, customer_segments = build_segments(view.leads, view.customers, teams,
                                                       windows.max_levels)
-    series = customer_series(view, customer_segments, weeks, windows, kpis)
+    series = (customer_series(view, customer_segments, weeks, windows, kpis)
+              if kpis & CUSTOMER_KPIS else {})
     if view.leads is not None and lead_segments is not None:
         series |= lead_series(view.leads, lead_segments, weeks, windows, kpis)
     return long_series(series, customer_segments.labels, weeks, windows.min_rows)
@@ -322,5 +335,7 @@ def long_series(series: dict[str, KpiMatrix], labels: pd.DataFrame,
             "expected_events": expected.ravel()})
         enough = frame["n"] >= (0 if kpi in ("leads", "new_customers") else min_rows)
         parts.append(frame.loc[enough & frame["value"].notna()])
+    if not parts:
+        return pd.DataFrame(columns=list(SERIES_COLUMNS))
     out = pd.concat(parts, ignore_index=True)
     return out.astype({"kpi": "str", "segment_type": "str", "segment": "str"})

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from features.kpi_segments import TOTAL, restrict
-from features.kpi_series import KPI_SERIES, SeriesWindows, as_of_view, build_kpi_series
+from features.kpi_series import KPI_SERIES, SeriesWindows, as_of_view, view_series
 from features.kpis import customer_teams
 from models.monitoring.alerts import AlertRule, find_alerts, recent
 from models.monitoring.bands import SERIES_KEYS, BandConfig, build_bands
@@ -66,9 +66,9 @@ class MonitorResult:
                 "value_at_risk": float(alerts["value_at_risk"].clip(lower=0).sum())}
 
 
-def _segment_data(view: Dataset, segment_type: str, segment: str, kpi: str) -> Dataset:
+def _segment_data(view: Dataset, teams: pd.Series, segment_type: str, segment: str,
+                  kpi: str) -> Dataset:
     """Return one segment's tables; a lead KPI's drill-down reads no orders (costly)."""
-    teams = customer_teams(view.customers, view.leads)
     leads, customers = restrict(view.leads, view.customers, teams, segment_type, segment)
     orders = view.orders.iloc[0:0] if kpi in LEAD_KPIS else view.orders.loc[
         view.orders["customer_id"].astype("str").isin(customers["customer_id"].astype("str"))]
@@ -78,10 +78,10 @@ def _segment_data(view: Dataset, segment_type: str, segment: str, kpi: str) -> D
                                spend=spend)
 
 
-def series_part(kpis: frozenset[str], view: Dataset, as_of: pd.Timestamp,
+def series_part(kpis: frozenset[str], view: Dataset, teams: pd.Series, as_of: pd.Timestamp,
                 windows: SeriesWindows) -> pd.DataFrame:
     """Return the rows of ``kpis`` of :func:`build_kpi_series`: one task of the series."""
-    series = build_kpi_series(view, as_of, windows, kpis)
+    series = view_series(view, as_of, windows, kpis, teams)
     return series.loc[series["kpi"].isin(kpis)]
 
 
@@ -92,18 +92,18 @@ def joined_series(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return out.iloc[rank.to_numpy().argsort(kind="stable")].reset_index(drop=True)
 
 
-def explain_alert(alert: pd.Series, bands: pd.DataFrame, view: Dataset, as_of: pd.Timestamp,
-                  config: MonitorConfig) -> str:
+def explain_alert(alert: pd.Series, bands: pd.DataFrame, view: Dataset, teams: pd.Series,
+                  as_of: pd.Timestamp, config: MonitorConfig) -> str:
     """Name the segments behind one alert; inside a segment, say if it is broad or not."""
     first, last = pd.Timestamp(alert["first_week"]), pd.Timestamp(alert["last_week"])
     if alert["segment_type"] == TOTAL:
         types = [t for t in bands["segment_type"].unique() if t != TOTAL]
         ranked = rank_drivers(bands, alert["kpi"], types, first, last, config.reference_weeks)
         return describe_drivers(ranked, config.top_drivers) or "no segment stands out"
-    inside = _segment_data(view, str(alert["segment_type"]), str(alert["segment"]),
+    inside = _segment_data(view, teams, str(alert["segment_type"]), str(alert["segment"]),
                            str(alert["kpi"]))
-    sub = build_bands(build_kpi_series(inside, as_of, config.windows,
-                                       frozenset({str(alert["kpi"])})), config.bands)
+    sub = build_bands(view_series(inside, as_of, config.windows, frozenset({str(alert["kpi"])}),
+                                  teams), config.bands)
     types = [t for t in sub["segment_type"].unique() if t not in (TOTAL, alert["segment_type"])]
     ranked = rank_drivers(sub, alert["kpi"], types, first, last, config.reference_weeks)
     named = describe_drivers(ranked, config.top_drivers)
@@ -157,9 +157,11 @@ def run_monitor(data: Dataset, as_of: pd.Timestamp, config: MonitorConfig,
     tasks = tasks or InProcess()
     say("Computing the weekly KPI series")
     view = as_of_view(data, as_of)
-    held_view, held_as_of = tasks.share(view), tasks.share(as_of)  # sent once, read by all
+    # sent once, read by all tasks; the teams too (one per customer, from the whole view)
+    held_view, held_as_of = tasks.share(view), tasks.share(as_of)
+    held_teams = tasks.share(customer_teams(view.customers, view.leads))
     parts = SERIES_TASKS if tasks.split else (frozenset(KPI_SERIES),)
-    series = joined_series(tasks.map(series_part, parts, held_view, held_as_of,
+    series = joined_series(tasks.map(series_part, parts, held_view, held_teams, held_as_of,
                                      tasks.share(config.windows)))
     say(f"Forecasting bands for {series.groupby(list(SERIES_KEYS)).ngroups} series")
     bands = build_bands(series, config.bands)
@@ -170,8 +172,8 @@ def run_monitor(data: Dataset, as_of: pd.Timestamp, config: MonitorConfig,
     alerts = alerts.assign(value_at_risk=price_alerts(alerts, bands, values), drivers="")
     drilled = [alert for _, alert in alerts.head(max(config.drill_limit, 0)).iterrows()]
     say(f"Analysing {len(drilled)} of {len(alerts)} alert(s): their drivers")
-    drivers = tasks.map(explain_alert, drilled, tasks.share(bands), held_view, held_as_of,
-                        tasks.share(config))
+    drivers = tasks.map(explain_alert, drilled, tasks.share(bands), held_view, held_teams,
+                        held_as_of, tasks.share(config))
     alerts = alerts.assign(drivers=drivers + [NOT_ANALYSED] * (len(alerts) - len(drilled)))
     return MonitorResult(bands=bands, alerts=alerts, last_week=last_week)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from features.contract import Dataset
-from features.kpi_series import build_kpi_series
+from features.kpi_series import as_of_view, build_kpi_series
+from features.kpis import customer_teams
 from models.monitoring.monitor import (
     SERIES_TASKS,
     MonitorConfig,
@@ -15,7 +16,8 @@ from models.monitoring.monitor import (
 )
 from models.monitoring.value import observed_values
 from models.scale.tasks import InProcess
-from models.simulation.generator import end_of_data, simulate_world
+from models.simulation.generator import simulate_world
+from models.simulation.tables import end_of_data
 
 
 def small_data() -> Dataset:
@@ -27,7 +29,10 @@ def small_data() -> Dataset:
 def test_the_series_by_kpi_family_join_into_the_whole_series() -> None:
     data, as_of = small_data(), end_of_data()
     whole = build_kpi_series(data, as_of)
-    parts = [series_part(kpis, data, as_of, MonitorConfig().windows) for kpis in SERIES_TASKS]
+    view = as_of_view(data, as_of)
+    teams = customer_teams(view.customers, view.leads)
+    parts = [series_part(kpis, view, teams, as_of, MonitorConfig().windows)
+             for kpis in SERIES_TASKS]
     assert sorted(kpi for part in parts for kpi in part["kpi"].unique()) == sorted(
         whole["kpi"].unique())  # every KPI in exactly one part
     pd.testing.assert_frame_equal(joined_series(parts[::-1]), whole)
