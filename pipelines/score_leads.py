@@ -14,7 +14,7 @@ from models.io import write_csv
 from models.scale.leads import score_in_parts
 from pipelines import outputs
 from pipelines.engine import engine_tasks, stage_engine
-from pipelines.inputs import read_channel_cltv, read_cutoff, read_prepared
+from pipelines.inputs import read_channel_cltv, read_cutoff, read_prepared_table
 from pipelines.params import load_params
 from pipelines.params.train_conversion import parse_train_conversion
 
@@ -27,8 +27,7 @@ def main() -> None:
     settings, paths = parse_train_conversion(params.section("train_conversion")), params.paths
     out = outputs.LEAD_SCORES.path(paths)
     model_dir = outputs.CONVERSION_MODEL_DIR.path(paths)
-    data = read_prepared(paths.prepared)
-    leads = data.leads
+    leads = read_prepared_table(paths.prepared, "leads")
     if leads is None or not (model_dir / MODEL_FILE).is_file():  # no leads, no model
         write_csv(out, pd.DataFrame(columns=list(SCORE_COLUMNS)))
         write_csv(outputs.STAFF_CREDIT.path(paths), pd.DataFrame(columns=list(CREDIT_COLUMNS)))
@@ -45,7 +44,7 @@ def main() -> None:
     referred = leads.reindex(columns=["lead_id", "channel", "referred_by", "customer_id"])
     rows = features["lead_id"].isin(referred.loc[referred["referred_by"].notna(), "lead_id"])
     credit = staff_credit(referred, p_convert(model, features.loc[rows]), cltv, open_ids,
-                          data.staff)
+                          read_prepared_table(paths.prepared, "staff"))
     write_csv(outputs.STAFF_CREDIT.path(paths), credit, "%.4f")
 
 

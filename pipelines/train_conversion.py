@@ -11,7 +11,7 @@ from models.conversion.store import save_conversion_model, save_lead_history
 from models.conversion.training import compare_to_truth, empty_outputs, train_conversion
 from models.io import read_json, write_csv, write_json
 from pipelines import outputs
-from pipelines.inputs import read_cutoff, read_prepared
+from pipelines.inputs import read_cutoff, read_prepared_table
 from pipelines.params import load_params
 from pipelines.params.train_conversion import parse_train_conversion
 from pipelines.serving import lead_example, lead_pyfunc
@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("--params", default="params.yaml")
     params = load_params(parser.parse_args().params)
     settings, paths = parse_train_conversion(params.section("train_conversion")), params.paths
-    leads = read_prepared(paths.prepared).leads
+    leads = read_prepared_table(paths.prepared, "leads")
     model_dir = outputs.CONVERSION_MODEL_DIR.path(paths)
     metrics_path = outputs.CONVERSION_METRICS.path(paths)
     if leads is None:  # nothing to learn: empty outputs, no model, and the reason

@@ -41,6 +41,18 @@ def read_prepared(directory: str | Path) -> Dataset:
                    leads=found.get("leads"), staff=found.get("staff"))
 
 
+def read_prepared_table(directory: str | Path, name: str) -> pd.DataFrame | None:
+    """Read one of the ``prepare`` stage's tables; None when that optional table is absent.
+
+    For stages that need one or two tables: on the large world the orders alone (12M rows)
+    take seconds to read.
+    """
+    path = Path(directory) / outputs.PREPARED_TABLES[name].name
+    if name in REQUIRED_TABLES or path.exists():
+        return pd.read_parquet(path)  # a missing required table raises
+    return None
+
+
 def read_cutoff(paths: Paths) -> pd.Timestamp:
     """Return the cutoff the ``features`` stage used."""
     return pd.Timestamp(read_json(outputs.CUTOFF.path(paths))["cutoff"])

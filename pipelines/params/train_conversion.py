@@ -21,7 +21,8 @@ def parse_train_conversion(section: dict[str, Any]) -> ConversionSettings:
         ``validation_fraction`` (each in (0, 0.5]), ``final_calibration``
         (cross_validated | newest_slice), ``calibration`` (sigmoid | isotonic | none),
         ``exclude_features`` (list of str), ``recent_weeks`` (1..520),
-        ``calibration_bins`` (5..100) and ``max_train_rows`` (1000..1e9, or null for no cap).
+        ``calibration_bins`` (5..100), ``max_train_rows`` (1000..1e9, or null for no cap) and
+        ``n_jobs`` (LightGBM threads, 1..256).
 
     Returns
     -------
@@ -43,7 +44,14 @@ def parse_train_conversion(section: dict[str, Any]) -> ConversionSettings:
         recent_weeks=integer(section, "recent_weeks", SECTION, 1, 520),
         calibration_bins=integer(section, "calibration_bins", SECTION, 5, 100),
         max_train_rows=_cap(section),
+        model_params=_threads(section),
     )
+
+
+def _threads(section: dict[str, Any]) -> dict[str, Any]:
+    """``n_jobs`` for the model; one thread is its default (None), left out of the params."""
+    threads = integer(section, "n_jobs", SECTION, 1, 256)
+    return {"n_jobs": threads} if threads > 1 else {}
 
 
 def _cap(section: dict[str, Any]) -> int | None:

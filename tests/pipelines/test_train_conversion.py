@@ -138,3 +138,12 @@ def test_max_train_rows_is_a_positive_cap_or_null() -> None:
             parse_train_conversion(section | {"max_train_rows": bad})
     with pytest.raises(ParamsError, match="max_train_rows is missing"):
         parse_train_conversion({k: v for k, v in section.items() if k != "max_train_rows"})
+
+
+def test_n_jobs_sets_the_threads_and_one_thread_stays_the_model_default() -> None:
+    section = yaml.safe_load(REPO_PARAMS.read_text())["train_conversion"]
+    assert parse_train_conversion(section | {"n_jobs": 1}).model_params == {}
+    assert parse_train_conversion(section | {"n_jobs": 2}).model_params == {"n_jobs": 2}
+    for bad in (0, -1, 1.5):
+        with pytest.raises(ParamsError, match=r"train_conversion\.n_jobs"):
+            parse_train_conversion(section | {"n_jobs": bad})
