@@ -11,13 +11,16 @@ benchmarks/results/scale.json, rewritten after every run so a long run leaves pa
 With ``--pipeline``, the whole ``dvc repro`` on the large simulated world
 (``simulate.scale: large``) in a fresh project copy, once per engine: each stage in turn
 (``dvc repro --single-item``, in an order of the DAG), its wall time and peak RSS, and the
-sum, into the ``pipeline`` block.
+sum, into the ``pipeline`` block. The copy's params.yaml differs from the repository's in
+``simulate`` (scale, format), ``engine`` and the LightGBM threads of the two large training
+stages (``--lightgbm-threads``, every core by default; the block records them).
 
 With ``--backtest``, the default world's CLTV backtest locally and on Dask (``backtest``).
 
 Usage: python benchmarks/bench_scale.py [--orders 1000000 3000000 10000000]
                                         [--engines local dask] [--buckets 8] [--pipeline]
                                         [--backtest] [--format parquet]
+                                        [--lightgbm-threads 2]
 """
 
 from __future__ import annotations
@@ -114,11 +117,12 @@ STAGES = ("snapshot", "simulate", "prepare", "features", "train_cltv", "train_co
           "report")
 
 
-def pipeline_run(engine: str, root: Path, table_format: str) -> dict[str, object]:
+def pipeline_run(engine: str, root: Path, table_format: str, threads: int) -> dict[str, object]:
     """``dvc repro`` of the large world in a project copy with ``engine``; time and memory.
 
     ``table_format`` is ``simulate.format``: the simulated export as CSV or Parquet (the
-    files ``prepare`` reads; 900 MB of CSV at this scale).
+    files ``prepare`` reads; 900 MB of CSV at this scale). ``threads`` is ``n_jobs`` of
+    ``train_cltv`` and ``train_conversion`` (LightGBM threads).
     """
     import shutil
 
@@ -131,6 +135,8 @@ def pipeline_run(engine: str, root: Path, table_format: str) -> dict[str, object
     params = yaml.safe_load((root / "params.yaml").read_text())
     params["simulate"] |= {"scale": "large", "format": table_format}
     params["engine"] = engine
+    for stage in ("train_cltv", "train_conversion"):
+        params[stage]["n_jobs"] = threads
     params["dask"] |= {"n_workers": 2, "threads_per_worker": 1}
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     env = os.environ | {"PYTHONPATH": str(root), "DVC_NO_ANALYTICS": "1", "MPLBACKEND": "Agg",
@@ -198,6 +204,8 @@ def main() -> None:
     parser.add_argument("--pipeline", action="store_true", help="only the large dvc repro")
     parser.add_argument("--format", choices=["csv", "parquet"], default="parquet",
                         help="simulate.format of the --pipeline run")
+    parser.add_argument("--lightgbm-threads", type=int, default=os.cpu_count() or 1,
+                        help="n_jobs of train_cltv and train_conversion in the --pipeline run")
     parser.add_argument("--backtest", action="store_true",
                         help="only the default world's backtest, local vs Dask")
     args = parser.parse_args()
@@ -214,8 +222,9 @@ def main() -> None:
         assert isinstance(pipeline, dict)
         for engine in args.engines:
             with tempfile.TemporaryDirectory() as tmp:
-                pipeline[engine] = pipeline_run(engine, Path(tmp), args.format) | {
-                    "simulate_format": args.format}
+                pipeline[engine] = pipeline_run(engine, Path(tmp), args.format,
+                                                args.lightgbm_threads) | {
+                    "simulate_format": args.format, "lightgbm_threads": args.lightgbm_threads}
             print(engine, json.dumps(pipeline[engine]), flush=True)
             args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
         return
