@@ -42,16 +42,15 @@ def period_counts(start_ns: np.ndarray, end_ns: np.ndarray, segments: Segments,
     A row's age ``a`` (days since its creation) is at risk in the week holding the end of
     that day of age, or, for its event's day, in the event's week. Rows are counted in
     bulk: by (code, creation day, days at risk) first, then spread over weeks and ages along
-    the diagonals of the calendar, with no loop over weeks or rows.
+    the diagonals of the calendar, with no loop over weeks or rows. Each row's days at risk
+    are found once; the rows are then counted one segment type at a time.
 
     Returns two ``(n_codes, n_weeks, horizon + 1)`` arrays.
     """
-    rows, codes = segments.expanded()
     n_codes, n_weeks, width = len(segments.labels), len(weeks), horizon_days + 1
-    at_risk = np.zeros((n_codes, n_weeks, width))
-    events = np.zeros((n_codes, n_weeks, width))
-    if n_weeks == 0 or len(rows) == 0:
-        return at_risk, events
+    types = [(first, end, codes) for first, end, codes in segments.types() if first < end]
+    if n_weeks == 0 or not any((codes >= 0).any() for _, _, codes in types):
+        return np.zeros((n_codes, n_weeks, width)), np.zeros((n_codes, n_weeks, width))
     # Count from `lead` weeks before the first: rows created up to a horizon earlier still
     # have days at risk in it. Those weeks are dropped at the end.
     lead = -(-(horizon_days + 2) // 7)
@@ -60,16 +59,21 @@ def period_counts(start_ns: np.ndarray, end_ns: np.ndarray, segments: Segments,
     stop = origin + n_weeks * WEEK_NS
     at_risk = np.zeros((n_codes, n_weeks, width))
     events = np.zeros((n_codes, n_weeks, width))
-    start, end = start_ns[rows], end_ns[rows]
-    inside = (start >= origin) & (start < stop)
-    start, end, codes = start[inside], end[inside], codes[inside]
+    inside = (start_ns >= origin) & (start_ns < stop)
+    start, end = start_ns[inside], end_ns[inside]
     length, hit, event_age = exposure_days(start, end, stop, horizon_days)
     day = (start - origin) // DAY_NS
     midnight = ((start - origin) % DAY_NS == 0).astype(np.int64)
     n_days = n_weeks * 7
     # Rows by (code, midnight, creation day, length): how many stay at risk past each age.
-    counts = np.bincount(((codes * 2 + midnight) * n_days + day) * (width + 1) + length,
-                         minlength=n_codes * 2 * n_days * (width + 1))
+    stride = 2 * n_days * (width + 1)  # one code's block
+    within = (midnight * n_days + day) * (width + 1) + length
+    counts = np.zeros(n_codes * stride, dtype=np.int64)
+    for first, stop_code, type_codes in types:
+        codes = type_codes[inside]
+        known = codes >= 0
+        counts[first * stride:stop_code * stride] = np.bincount(
+            (codes[known] - first) * stride + within[known], minlength=(stop_code - first) * stride)
     past = np.cumsum(counts.reshape(n_codes, 2, n_days, width + 1)[..., ::-1], axis=3)[..., ::-1]
     alive = past[..., 1:]  # alive[..., a]: rows with length > a
     # Age a of a row created on day k ends on day k + a + 1 (exclusive, not at midnight) or
@@ -86,11 +90,14 @@ def period_counts(start_ns: np.ndarray, end_ns: np.ndarray, segments: Segments,
     moved = np.flatnonzero(hit)
     formula = (day[moved] + event_age[moved] + 1 - midnight[moved]) // 7
     actual = (end[moved] - origin) // WEEK_NS
-    code, age = codes[moved], event_age[moved]
+    age = event_age[moved]
     keep = formula < n_weeks
-    np.add.at(at_risk, (code[keep], formula[keep], age[keep]), -1.0)
-    np.add.at(at_risk, (code, actual, age), 1.0)
-    np.add.at(events, (code, actual, age), 1.0)
+    for _, _, type_codes in types:
+        code = type_codes[inside][moved]
+        known = code >= 0
+        np.add.at(at_risk, (code[known & keep], formula[known & keep], age[known & keep]), -1.0)
+        np.add.at(at_risk, (code[known], actual[known], age[known]), 1.0)
+        np.add.at(events, (code[known], actual[known], age[known]), 1.0)
     return at_risk[:, lead:], events[:, lead:]
 
 

@@ -32,6 +32,19 @@ class Segments:
     codes: np.ndarray
     labels: pd.DataFrame
 
+    def types(self) -> list[tuple[int, int, np.ndarray]]:
+        """Return (first code, end code, row codes) of each type, in the order of ``codes``.
+
+        A type's labels are consecutive, so its codes fill ``[first, end)``: a KPI can be
+        counted one type at a time over the rows, with per-row work done once for all types.
+        """
+        kinds = self.labels["segment_type"].to_numpy()
+        out = []
+        for position, name in enumerate(pd.unique(kinds)):
+            where = np.flatnonzero(kinds == name)
+            out.append((int(where[0]), int(where[-1]) + 1, self.codes[position]))
+        return out
+
     def expanded(self) -> tuple[np.ndarray, np.ndarray]:
         """Return (row position, code) for every known (type, row) pair."""
         n_rows = self.codes.shape[1]

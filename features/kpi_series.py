@@ -107,16 +107,22 @@ def monitor_weeks(data: Dataset, as_of: pd.Timestamp) -> pd.DatetimeIndex:
 
 def weekly_counts(stamp_ns: np.ndarray, segments: Segments, weeks: pd.DatetimeIndex,
                   weights: np.ndarray | None = None) -> np.ndarray:
-    """Sum ``weights`` (or count rows) per (segment code, week of ``stamp_ns``)."""
-    rows, codes = segments.expanded()
+    """Sum ``weights`` (or count rows) per (segment code, week of ``stamp_ns``).
+
+    Each row's week is found once; the rows are then summed one segment type at a time.
+    """
     start = weeks.as_unit("ns").asi8[0] if len(weeks) else 0
-    week = (stamp_ns[rows] - start) // WEEK_NS
-    inside = (stamp_ns[rows] != NAT) & (week >= 0) & (week < len(weeks))
+    week = (stamp_ns - start) // WEEK_NS
+    inside = (stamp_ns != NAT) & (week >= 0) & (week < len(weeks))
     n_codes, n_weeks = len(segments.labels), len(weeks)
-    values = None if weights is None else weights[rows][inside]
-    flat = np.bincount(codes[inside] * n_weeks + week[inside], weights=values,
-                       minlength=n_codes * n_weeks)
-    return flat.reshape(n_codes, n_weeks).astype(np.float64)
+    flat = np.zeros(n_codes * n_weeks)
+    for first, end, codes in segments.types():
+        keep = inside & (codes >= 0)
+        values = None if weights is None else weights[keep]
+        flat[first * n_weeks:end * n_weeks] = np.bincount(
+            (codes[keep] - first) * n_weeks + week[keep], weights=values,
+            minlength=(end - first) * n_weeks)
+    return flat.reshape(n_codes, n_weeks)
 
 
 def lead_series(leads: pd.DataFrame, segments: Segments, weeks: pd.DatetimeIndex,
