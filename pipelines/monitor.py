@@ -1,4 +1,8 @@
-"""Stage ``monitor``: weekly KPI series, their bands and the recent alerts with their drivers."""
+"""Stage ``monitor``: weekly KPI series, their bands and the recent alerts with their drivers.
+
+Under ``engine: dask`` the KPI-family series and the drill-downs run as cluster tasks
+(:mod:`models.scale.tasks`); the files are the same.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from features.contract import data_end
 from models.io import write_csv, write_json
 from models.monitoring.monitor import alert_table, run_monitor, series_table
 from pipelines import outputs
+from pipelines.engine import engine_tasks, stage_engine
 from pipelines.inputs import read_prepared
 from pipelines.inputs.monitor import channel_values, model_health
 from pipelines.params import load_params
@@ -28,7 +33,8 @@ def main() -> None:
     values = channel_values(data, pd.Timestamp(as_of), config.windows.horizon_days,
                             outputs.CHANNEL_CLTV.path(paths),
                             outputs.CHANNEL_CONVERSION.path(paths))
-    result = run_monitor(data, pd.Timestamp(as_of), config, values)
+    with engine_tasks(stage_engine(params.raw)) as tasks:  # engine: local | dask
+        result = run_monitor(data, pd.Timestamp(as_of), config, values, tasks=tasks)
     write_csv(outputs.ALERTS.path(paths), alert_table(result.alerts))
     write_csv(outputs.KPI_SERIES.path(paths), series_table(result.bands))
     window = parse_train_conversion(params.section("train_conversion")).window_days
