@@ -4,10 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from features._checks import WEEK_NS
 from features.contract import Dataset
 from features.kpi_intensity import truncated_median
 from features.kpi_reference import lagged_sum as trailing_sum
-from features.kpi_series import SeriesWindows, as_of_view, build_kpi_series
+from features.kpi_segments import build_segments
+from features.kpi_series import SeriesWindows, as_of_view, build_kpi_series, weekly_counts
 
 
 def test_truncated_median_interpolates() -> None:
@@ -51,6 +53,32 @@ def test_weekly_counts_per_segment_by_hand() -> None:
     assert leads[("t1", pd.Timestamp("2024-01-15"))] == 1
     new = series.loc[(series["kpi"] == "new_customers") & (series["segment"] == "a")]
     assert new["value"].tolist() == [1.0, 1.0, 0.0]
+
+
+def test_weekly_counts_match_a_groupby_over_every_type_with_missing_codes() -> None:
+    rng = np.random.default_rng(3)
+    weeks = pd.date_range("2024-01-01", periods=6, freq="7D", unit="ns")
+    n = 500
+    stamps = weeks.asi8[0] + rng.integers(-WEEK_NS, 7 * WEEK_NS, n)  # some outside the weeks
+    stamps[rng.random(n) < 0.1] = np.iinfo(np.int64).min  # NaT
+    values = pd.DataFrame({"channel": rng.choice(["a", "b", None], n),
+                           "team": rng.choice(["t1", "t2", "t3"], n)})
+    lead_segments, _ = build_segments(values.assign(customer_id=None), pd.DataFrame(
+        {"customer_id": pd.Series([], dtype="str"), "acquisition_channel": []}),
+        pd.Series([], dtype="str"), max_levels=12)
+    assert lead_segments is not None
+    weights = rng.random(n)
+    counted = weekly_counts(stamps, lead_segments, weeks, weights)
+    week = (stamps - weeks.asi8[0]) // WEEK_NS
+    labels = lead_segments.labels
+    for code, (kind, segment) in enumerate(zip(labels["segment_type"], labels["segment"],
+                                               strict=True)):
+        rows = (week >= 0) & (week < len(weeks)) & (stamps != np.iinfo(np.int64).min)
+        if kind != "total":
+            rows &= values[kind].to_numpy() == segment
+        expected = pd.Series(weights[rows]).groupby(week[rows]).sum().reindex(
+            range(len(weeks)), fill_value=0.0)
+        np.testing.assert_allclose(counted[code], expected.to_numpy(), rtol=1e-12)
 
 
 def test_rows_after_as_of_change_nothing() -> None:
