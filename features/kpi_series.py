@@ -341,7 +341,11 @@ def long_series(series: dict[str, KpiMatrix], labels: pd.DataFrame,
             "expected_events": expected.ravel()})
         enough = frame["n"] >= (0 if kpi in ("leads", "new_customers") else min_rows)
         parts.append(frame.loc[enough & frame["value"].notna()])
-    if not parts:
-        return pd.DataFrame(columns=list(SERIES_COLUMNS))
+    if not parts:  # e.g. only lead KPIs asked of tables without leads: no rows, same types
+        text = pd.Series([], dtype="str")
+        nothing = np.array([], dtype=np.float64)
+        return pd.DataFrame({"week": weeks[:0].to_numpy(), "kpi": text, "segment_type": text,
+                             "segment": text, "value": nothing, "n": nothing,
+                             "events": nothing, "expected_events": nothing})
     out = pd.concat(parts, ignore_index=True)
     return out.astype({"kpi": "str", "segment_type": "str", "segment": "str"})

@@ -46,3 +46,14 @@ def test_a_split_run_equals_the_run_in_one_piece() -> None:
     assert len(whole.alerts)  # the drill-downs are compared too
     pd.testing.assert_frame_equal(split.bands, whole.bands)
     pd.testing.assert_frame_equal(split.alerts, whole.alerts)
+
+
+def test_a_split_run_without_leads_equals_the_run_in_one_piece() -> None:
+    # The lead KPI families have nothing to compute: their parts are empty, with the types.
+    data, as_of, config = small_data(), end_of_data(), MonitorConfig(report_weeks=52)
+    data = Dataset(customers=data.customers, orders=data.orders, spend=data.spend, leads=None)
+    values = observed_values(data, as_of, config.windows.horizon_days)
+    whole = run_monitor(data, as_of, config, values)
+    split = run_monitor(data, as_of, config, values, tasks=InProcess(split=True))
+    pd.testing.assert_frame_equal(split.bands, whole.bands)
+    pd.testing.assert_frame_equal(split.alerts, whole.alerts)
