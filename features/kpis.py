@@ -108,8 +108,9 @@ def _coded_team_month_sum(codes: np.ndarray, names: pd.Index, months: np.ndarray
                           values: np.ndarray | None, index: pd.MultiIndex) -> pd.Series:
     """:func:`_team_month_sum` with each row's team as a code into ``names`` (-1: none).
 
-    Grouping by integer codes instead of team names: on 12M orders, seconds instead of tens.
-    Each group still sums its rows in row order, so the sums are the same.
+    Integer codes spare 12M orders their team names (the large world's ``kpi_weights`` stage:
+    46 s before, 42 s after). Each group still sums its rows in row order, so the sums are
+    the same.
     """
     month = np.asarray(months, dtype="datetime64[ns]")
     keep = (codes >= 0) & ~np.isnat(month)
