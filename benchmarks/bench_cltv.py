@@ -136,7 +136,7 @@ def cdnow_benchmark(tmp: Path) -> tuple[dict[str, object], dict[str, object]]:
         "decile_mape": lightgbm["decile_mape"] <= btyd["decile_mape"],
         "aggregate_error": abs(lightgbm["aggregate_error"]) <= 0.10,
     }
-    metrics = {
+    metrics: dict[str, object] = {
         "data": {"customers": int(scored.shape[0]), "orders": len(orders),
                  "calibration": ["1997-01-01", CALIBRATION_END],
                  "holdout": [str(as_of.date()), "1998-06-30"], "holdout_days": HOLDOUT_DAYS,

@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_cltv import TIMER, synthetic_orders  # benchmarks/ is not a package: on sys.path above
@@ -145,7 +146,7 @@ def pipeline_run(engine: str, root: Path, table_format: str, threads: int) -> di
     subprocess.run([sys.executable, "-m", "dvc", "init", "--no-scm", "-q"], cwd=root, env=env,
                    check=True)
     load = round(os.getloadavg()[0], 2)
-    stages: dict[str, dict[str, object]] = {}
+    stages: dict[str, dict[str, Any]] = {}
     result: dict[str, object] = {"exit_code": 0}
     for stage in STAGES:  # an order of `dvc dag`: the stages of one `dvc repro`, one by one
         done = subprocess.run([sys.executable, "-c", TIMER, sys.executable, "-m", "dvc", "repro",
