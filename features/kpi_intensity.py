@@ -48,7 +48,7 @@ def period_counts(start_ns: np.ndarray, end_ns: np.ndarray, segments: Segments,
     Returns two ``(n_codes, n_weeks, horizon + 1)`` arrays.
     """
     n_codes, n_weeks, width = len(segments.labels), len(weeks), horizon_days + 1
-    types = [(first, end, codes) for first, end, codes in segments.types() if first < end]
+    types = segments.types()
     if n_weeks == 0 or not any((codes >= 0).any() for _, _, codes in types):
         return np.zeros((n_codes, n_weeks, width)), np.zeros((n_codes, n_weeks, width))
     # Count from `lead` weeks before the first: rows created up to a horizon earlier still
@@ -61,6 +61,7 @@ def period_counts(start_ns: np.ndarray, end_ns: np.ndarray, segments: Segments,
     events = np.zeros((n_codes, n_weeks, width))
     inside = (start_ns >= origin) & (start_ns < stop)
     start, end = start_ns[inside], end_ns[inside]
+    types = [(first, stop_code, codes[inside]) for first, stop_code, codes in types]
     length, hit, event_age = exposure_days(start, end, stop, horizon_days)
     day = (start - origin) // DAY_NS
     midnight = ((start - origin) % DAY_NS == 0).astype(np.int64)
@@ -69,8 +70,7 @@ def period_counts(start_ns: np.ndarray, end_ns: np.ndarray, segments: Segments,
     stride = 2 * n_days * (width + 1)  # one code's block
     within = (midnight * n_days + day) * (width + 1) + length
     counts = np.zeros(n_codes * stride, dtype=np.int64)
-    for first, stop_code, type_codes in types:
-        codes = type_codes[inside]
+    for first, stop_code, codes in types:
         known = codes >= 0
         counts[first * stride:stop_code * stride] = np.bincount(
             (codes[known] - first) * stride + within[known], minlength=(stop_code - first) * stride)
@@ -92,8 +92,8 @@ def period_counts(start_ns: np.ndarray, end_ns: np.ndarray, segments: Segments,
     actual = (end[moved] - origin) // WEEK_NS
     age = event_age[moved]
     keep = formula < n_weeks
-    for _, _, type_codes in types:
-        code = type_codes[inside][moved]
+    for _, _, codes in types:
+        code = codes[moved]
         known = code >= 0
         np.add.at(at_risk, (code[known & keep], formula[known & keep], age[known & keep]), -1.0)
         np.add.at(at_risk, (code[known], actual[known], age[known]), 1.0)

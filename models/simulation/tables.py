@@ -27,8 +27,8 @@ from models.simulation.world import (
 def sequential_ids(prefix: str, n: int, width: int) -> pd.api.extensions.ExtensionArray:
     """``prefix`` + zero-padded 1..n as a ``str`` array, built by Arrow's string kernels.
 
-    NumPy's ``char`` functions took 11 s for 12M ids, Arrow's take under 1 s; the ids are
-    the same text either way.
+    NumPy's ``char`` functions took 11 s for 12M ids, Arrow's kernels under 1 s; the ids
+    are the same text either way.
     """
     digits = pc.utf8_lpad(pc.cast(pa.array(np.arange(1, n + 1)), pa.string()), width, "0")
     return pd.array(pc.binary_join_element_wise(prefix, digits, ""), dtype="str")
