@@ -8,6 +8,7 @@ forecaster's own past errors, with ``z`` Bonferroni-adjusted over the series of 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,8 @@ BAND_COLUMNS = ("week", *SERIES_KEYS, "value", "n", "expected", "lower", "upper"
 COUNT_KPIS = ("leads", "new_customers")
 CYCLE_KPIS = ("conversion_cycle_days", "mql_to_sql_cycle_days")
 MAX_AUTOCORRELATION = 0.95
+# keys, weeks, values and rows of every series -> expectations replacing the forecast (NaN: keep)
+Override = Callable[[pd.DataFrame, pd.DatetimeIndex, np.ndarray, np.ndarray], np.ndarray]
 MAD_TO_SD = 1.4826
 SEASON_WEEKS = 52
 
@@ -131,12 +134,14 @@ def autocorrelation_inflation(errors: np.ndarray, width: int, gap: int, min_coun
     return np.sqrt(factor)
 
 
-def forecast(values: np.ndarray,
-             config: BandConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def forecast(values: np.ndarray, config: BandConfig,
+             override: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Forecast each column from earlier columns only.
 
     Returns the expected value, the robust scale of one week's error and the error's
-    autocorrelation inflation (see :func:`autocorrelation_inflation`).
+    autocorrelation inflation (see :func:`autocorrelation_inflation`). Where ``override``
+    holds a number (an expectation built from earlier columns and other data, e.g. spend),
+    it replaces the forecast, and the series' scale comes from its own past errors.
     """
     gap = config.guard_weeks
     level = trailing_mean(values, config.level_weeks, gap, (config.level_weeks + 1) // 2)
@@ -148,6 +153,11 @@ def forecast(values: np.ndarray,
     use_season = ~np.isnan(season_error) & (season_error < plain_error)
     expected = np.where(use_season, seasonal, level)
     scale = MAD_TO_SD * np.where(use_season, season_error, plain_error)
+    if override is not None:
+        rows = (~np.isnan(override)).any(axis=1)
+        expected[rows] = override[rows]
+        scale[rows] = MAD_TO_SD * trailing_abs_median(values[rows] - expected[rows], width,
+                                                      gap, floor)
     inflation = autocorrelation_inflation(values - expected, width, gap, floor,
                                           config.horizon_weeks)
     return expected, scale, inflation
@@ -223,7 +233,8 @@ def week_errors(series: pd.DataFrame, weeks: pd.DatetimeIndex, keys: pd.DataFram
             "unit": np.where(np.isin(kpi, CYCLE_KPIS), 0.0, unit)}
 
 
-def build_bands(series: pd.DataFrame, config: BandConfig) -> pd.DataFrame:
+def build_bands(series: pd.DataFrame, config: BandConfig,
+                override: Override | None = None) -> pd.DataFrame:
     """Add each week's expected value and band to every KPI series.
 
     Parameters
@@ -233,6 +244,10 @@ def build_bands(series: pd.DataFrame, config: BandConfig) -> pd.DataFrame:
         :func:`features.kpi_series.build_kpi_series`).
     config : BandConfig
         Band settings.
+    override : callable, optional
+        Given the series' keys, the weeks and the (series x week) values and ``n``, returns
+        expectations that replace the own-history forecast of a whole series (NaN rows
+        keep it); see :mod:`models.monitoring.exposure`.
 
     Returns
     -------
@@ -242,7 +257,9 @@ def build_bands(series: pd.DataFrame, config: BandConfig) -> pd.DataFrame:
     """
     weeks = pd.DatetimeIndex(np.sort(series["week"].unique()))
     keys, values = wide_values(series, weeks)
-    expected, scale, inflation = forecast(values, config)
+    replaced = None if override is None else override(
+        keys, weeks, values, wide_values(series, weeks, "n")[1])
+    expected, scale, inflation = forecast(values, config, replaced)
     tested = week_errors(series, weeks, keys, values, expected, scale * inflation, config)
     family = keys.groupby(["segment_type"])["kpi"].transform("size").to_numpy()
     z = np.array([bonferroni_z(config.interval_level, int(m)) for m in family])[:, None]

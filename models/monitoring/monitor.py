@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from features.kpi_segments import TOTAL, restrict
-from features.kpi_series import KPI_SERIES, SeriesWindows, as_of_view, view_series
+from features.kpi_series import KPI_SERIES, SeriesWindows, as_of_view, monitor_weeks, view_series
 from features.kpis import customer_teams
 from models.monitoring.alerts import AlertRule, find_alerts, recent
 from models.monitoring.bands import SERIES_KEYS, BandConfig, build_bands
 from models.monitoring.drivers import COUNT_KPIS, concentration, describe_drivers, rank_drivers
+from models.monitoring.exposure import ExposureConfig, exposure_override, spend_exposure
 from models.monitoring.value import ChannelValues, value_at_risk
 from models.scale.tasks import InProcess, Tasks
 
@@ -41,6 +42,7 @@ class MonitorConfig:
 
     windows: SeriesWindows = field(default_factory=SeriesWindows)
     bands: BandConfig = field(default_factory=BandConfig)
+    exposure: ExposureConfig = field(default_factory=ExposureConfig)
     rule: AlertRule = field(default_factory=AlertRule)
     report_weeks: int = 13
     reference_weeks: int = 13
@@ -163,8 +165,11 @@ def run_monitor(data: Dataset, as_of: pd.Timestamp, config: MonitorConfig,
     parts = SERIES_TASKS if tasks.split else (frozenset(KPI_SERIES),)
     series = joined_series(tasks.map(series_part, parts, held_view, held_teams, held_as_of,
                                      tasks.share(config.windows)))
+    say("Fitting the spend-aware expectations of channel volumes")
+    exposure = spend_exposure(view, monitor_weeks(view, as_of), config.exposure)
     say(f"Forecasting bands for {series.groupby(list(SERIES_KEYS)).ngroups} series")
-    bands = build_bands(series, config.bands)
+    bands = build_bands(series, config.bands,
+                        exposure_override(exposure, config.bands, config.windows.cac_weeks))
     last_week = pd.Timestamp(bands["week"].max()) if len(bands) else None
     alerts = find_alerts(bands, config.rule)
     if last_week is not None:

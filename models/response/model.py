@@ -99,12 +99,22 @@ def build_panel(channel_panel: pd.DataFrame, response_column: str) -> Panel:
     )
 
 
-def demand_design(weeks: pd.DatetimeIndex, order: int) -> FloatArray:
-    """Fourier terms of the week of year plus a centred trend in years; (weeks, 2*order+1)."""
-    t = (weeks - pd.Timestamp("2000-01-03")).days.to_numpy() / 7.0
+def _week_number(weeks: pd.DatetimeIndex) -> FloatArray:
+    return np.asarray((weeks - pd.Timestamp("2000-01-03")).days.to_numpy() / 7.0)
+
+
+def demand_design(weeks: pd.DatetimeIndex, order: int,
+                  fit_weeks: pd.DatetimeIndex | None = None) -> FloatArray:
+    """Fourier terms of the week of year plus a centred trend in years; (weeks, 2*order+1).
+
+    The trend is centred on the mean of ``fit_weeks`` (the weeks the model was fitted on;
+    ``weeks`` when None), so a model predicts other weeks on the scale it was fitted on.
+    """
+    t = _week_number(weeks)
     angle = 2 * np.pi * t / 52.1775
     cols = [f(k * angle) for k in range(1, order + 1) for f in (np.sin, np.cos)]
-    trend = (t - t.mean()) / 52.0
+    centre = t.mean() if fit_weeks is None else _week_number(fit_weeks).mean()
+    trend = (t - centre) / 52.0
     return np.column_stack([*cols, trend]) if cols else trend[:, None]
 
 
@@ -266,7 +276,11 @@ def curves_from_vector(x: FloatArray, panel: Panel, fourier_order: int) -> list[
     return curves
 
 
-def predict_panel(x: FloatArray, panel: Panel, fourier_order: int) -> FloatArray:
-    """Fitted weekly response for the panel's weeks and spend."""
-    design = demand_design(panel.weeks, fourier_order)
+def predict_panel(x: FloatArray, panel: Panel, fourier_order: int,
+                  fit_weeks: pd.DatetimeIndex | None = None) -> FloatArray:
+    """Fitted weekly response for the panel's weeks and spend.
+
+    ``fit_weeks`` are the weeks ``x`` was fitted on, when not the panel's own (a forecast).
+    """
+    design = demand_design(panel.weeks, fourier_order, fit_weeks)
     return _predict(x, panel, design, _Layout(n_demand=design.shape[1], paid=panel.paid))

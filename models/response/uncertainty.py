@@ -78,7 +78,7 @@ def holdout_mape(panel: Panel, options: FitOptions, holdout_weeks: int) -> Float
         panel, weeks=panel.weeks[:cut], spend=panel.spend[:cut], response=panel.response[:cut]
     )
     x, _ = fit_joint(train, options)
-    fitted = predict_panel(x, panel, options.fourier_order)[cut:]
+    fitted = predict_panel(x, panel, options.fourier_order, train.weeks)[cut:]
     actual = panel.response[cut:]
     return np.asarray(np.abs(fitted - actual).sum(axis=0) / np.maximum(actual.sum(axis=0), 1e-9))
 

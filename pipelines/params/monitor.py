@@ -8,8 +8,9 @@ from typing import Any
 from features.kpi_series import SeriesWindows
 from models.monitoring.alerts import AlertRule
 from models.monitoring.bands import BandConfig
+from models.monitoring.exposure import ExposureConfig
 from models.monitoring.monitor import MonitorConfig
-from pipelines.params import integer, number
+from pipelines.params import flag, integer, number
 
 SECTION = "monitor"
 
@@ -45,7 +46,10 @@ def parse_monitor(section: dict[str, Any], seed: int) -> MonitorParams:
                      min_change=number(section, "min_change", SECTION, 0.0, 1.0),
                      false_alarm_weeks=number(section, "false_alarm_weeks", SECTION, 1.0, 1e6),
                      merge_weeks=_int(section, "merge_weeks", 52))
+    exposure = ExposureConfig(enabled=flag(section, "spend_aware", SECTION),
+                              refit_weeks=_int(section, "refit_weeks", 104))
     return MonitorParams(MonitorConfig(
-        windows=windows, bands=bands, rule=rule, report_weeks=_int(section, "report_weeks", 520),
+        windows=windows, bands=bands, exposure=exposure, rule=rule,
+        report_weeks=_int(section, "report_weeks", 520),
         top_drivers=_int(section, "top_drivers", 20),
         drill_limit=integer(section, "drill_limit", SECTION, 0, 1000)))
