@@ -9,7 +9,9 @@ suggested, volume-only (leads and new customers) and activity-only (a pure-activ
 The bars: the suggested scheme's rank correlation beats volume-only's in >= 90% of worlds
 (mean margin reported); its gaming gain is smaller in every world; activity-only ranks last.
 Truth seeds 2001-2012 were never used while building the audit or the KPI weights (those
-were tuned on truth seeds 1-10; their benchmark holds out 1001-1024).
+were tuned on truth seeds 1-10; their benchmark holds out 1001-1024). They have been seen
+since: world 2006 led to the team-level direction rule (chosen on truth seeds 1-40), after
+which truth seeds 4001-4012 were run once as a fresh set (``scheme_audit_fresh.json``).
 
 Usage: python benchmarks/bench_scheme_audit.py [--truth-seeds ...] [--out ...]
 """

@@ -3,7 +3,8 @@
 A team's level is its mean outcome after removing the month means; its KPI levels are its
 KPI means. A ridge regression on the other teams predicts each team in turn, and a KPI's
 value is how much that team's squared error rises when its level is replaced by the other
-teams' levels (a permutation, averaged over every other team).
+teams' levels (a permutation, averaged over every other team). A KPI's direction is whether
+teams with a higher level of it have a higher outcome level.
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ class LevelEvidence:
     gain : numpy.ndarray
         (teams, kpis) rise of that error when the KPI's level is permuted.
     coefficient : numpy.ndarray
-        (kpis,) mean standardised ridge coefficient over the held-out fits (its sign is the
-        between-team direction).
+        (kpis,) mean standardised ridge coefficient over the held-out fits (a joint
+        coefficient; the direction is :func:`level_directions`, one KPI at a time).
     """
 
     loss: np.ndarray
@@ -101,3 +102,33 @@ def level_evidence(levels: TeamLevels, alpha: float) -> LevelEvidence:
         gain[team] = ((levels.outcome[team] - swapped) ** 2).mean(axis=0) - loss[team]
         coefficients += beta
     return LevelEvidence(loss=loss, gain=gain, coefficient=coefficients / max(n_teams, 1))
+
+
+def level_directions(levels: TeamLevels) -> np.ndarray:
+    """+1 where teams with a higher KPI level have a higher outcome level, else -1.
+
+    The sign of the Spearman correlation, across teams, between each KPI's team mean and
+    the team's month-adjusted mean outcome: one KPI at a time, as a scorecard compares
+    teams on each KPI, so KPIs that move together cannot flip each other's sign as they
+    can a joint coefficient's. A KPI known for fewer than 3 teams, or constant across
+    them, is +1.
+
+    Parameters
+    ----------
+    levels : TeamLevels
+        Per-team KPI means and outcome level (:func:`team_levels`).
+
+    Returns
+    -------
+    numpy.ndarray
+        (kpis,) +1.0 or -1.0.
+    """
+    from scipy.stats import spearmanr
+
+    signs = np.ones(levels.kpis.shape[1])
+    for column in range(levels.kpis.shape[1]):
+        known = ~np.isnan(levels.kpis[:, column]) & ~np.isnan(levels.outcome)
+        values, outcome = levels.kpis[known, column], levels.outcome[known]
+        if known.sum() > 2 and np.ptp(values) > 0 and np.ptp(outcome) > 0:
+            signs[column] = -1.0 if spearmanr(values, outcome).statistic < 0 else 1.0
+    return signs

@@ -3,7 +3,8 @@
 A KPI earns weight by how much worse a held-out team's next-quarter outcome is predicted
 once the KPI is shuffled: within the team (deviations from its local level, LightGBM) and
 between teams (its level from its KPI levels, ridge). The evidence rule keeps only KPIs
-whose gain stays above 0 across a bootstrap over teams; SHAP gives the direction.
+whose gain stays above 0 across a bootstrap over teams; the direction is whether teams with
+a higher level of the KPI do better (:func:`models.kpi.levels.level_directions`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import pandas as pd
 
 from models.kpi.booster import BoosterSettings
 from models.kpi.evidence import GainFacts, WeightEvidence, weigh_evidence, weight_table
-from models.kpi.levels import level_evidence, team_levels
-from models.kpi.predictive import held_out_importance, team_totals, within_deviations
+from models.kpi.levels import level_directions, level_evidence, team_levels
+from models.kpi.predictive import held_out_importance, team_totals
 
 __all__ = ["HIGHER", "LOWER", "BoosterSettings", "KpiWeightModel"]
 
@@ -33,27 +34,6 @@ def bootstrap_counts(n_teams: int, n_draws: int, random_state: int) -> np.ndarra
     rng = np.random.default_rng(random_state)
     return rng.multinomial(n_teams, np.full(n_teams, 1.0 / n_teams), size=n_draws).astype(
         np.float64)
-
-
-def shap_directions(features: np.ndarray, shap: np.ndarray) -> np.ndarray:
-    """+1 where a KPI's SHAP value rises with the KPI (Spearman >= 0), else -1."""
-    from scipy.stats import spearmanr
-    signs = np.ones(features.shape[1])
-    for column in range(features.shape[1]):
-        known = ~np.isnan(features[:, column])
-        if known.sum() > 2 and np.ptp(features[known, column]) > 0:
-            rho = spearmanr(features[known, column], shap[known, column]).statistic
-            signs[column] = -1.0 if rho < 0 else 1.0
-    return signs
-
-
-def combined_directions(
-    within_sign: np.ndarray, within_gain: np.ndarray, between_sign: np.ndarray,
-    between_gain: np.ndarray,
-) -> np.ndarray:
-    """Direction from whichever of the within and between evidence weighs more per KPI."""
-    return np.where(np.clip(within_gain, 0, None) >= np.clip(between_gain, 0, None),
-                    within_sign, between_sign)
 
 
 class KpiWeightModel:
@@ -146,12 +126,10 @@ class KpiWeightModel:
         counts = bootstrap_counts(n_teams, self.n_bootstrap, self.random_state)
         self._set_evidence(names, gain, loss, counts, (n_teams, len(np.unique(months))),
                            (outcome_label, phase))
-        deviations = within_deviations(features, teams, months, np.ones(len(teams), bool),
-                                       self.half_window)
-        signs = combined_directions(shap_directions(deviations, within.shap),
-                                    team_totals(within.gain, teams).sum(axis=0),
-                                    np.where(between.coefficient < 0, -1.0, 1.0),
-                                    (between.gain * levels.rows[:, None]).sum(axis=0))
+        # Not the within-team SHAP sign: a month above the team's local level often precedes
+        # a quarter below it (the outcome's level spans the months the KPI counts; stocks
+        # such as revenue lag a mean-reverting driver), whatever the KPI is worth to a team.
+        signs = level_directions(levels)
         self.direction_ = pd.Series(np.where(signs > 0, HIGHER, LOWER), index=names)
         self.loss_gain_ = pd.Series(gain.sum(axis=0) / len(target), index=names)
         self.shap_values_ = pd.DataFrame(within.shap, columns=names, index=kpis.index)

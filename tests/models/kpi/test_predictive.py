@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from models.kpi.evidence import NO_EVIDENCE
-from models.kpi.levels import level_evidence, team_levels
+from models.kpi.levels import TeamLevels, level_directions, level_evidence, team_levels
 from models.kpi.predictive import group_means, permute_within, team_totals, within_deviations
 from models.kpi.weights import KpiWeightModel, normalised
 
@@ -81,6 +81,38 @@ def test_level_evidence_credits_the_level_that_predicts() -> None:
     assert evidence.gain[:, 0].mean() > 10 * abs(evidence.gain[:, 1].mean())
     assert evidence.coefficient[0] > 0
 
+
+
+def test_level_directions_one_kpi_at_a_time() -> None:
+    kpis = np.array([[1.0, 5.0, 7.0, np.nan], [2.0, 4.0, 7.0, np.nan], [3.0, 3.0, 7.0, 1.0],
+                     [4.0, 1.0, 7.0, np.nan]])
+    levels = TeamLevels(kpis=kpis, outcome=np.array([1.0, 2.0, 3.0, 4.0]), rows=np.ones(4))
+    # rises with the outcome, falls with it, constant, known for one team only
+    np.testing.assert_array_equal(level_directions(levels), [1.0, -1.0, 1.0, 1.0])
+
+
+def lagging(seed: int, n_teams: int = 20, n_months: int = 24) -> pd.DataFrame:
+    """Teams with a higher ``book`` do better, but a month above the team's level precedes
+    a worse quarter (a stock that lags a mean-reverting driver), and that swing is larger."""
+    rng = np.random.default_rng(seed)
+    team = np.repeat(np.arange(n_teams), n_months)
+    level, swing = rng.normal(size=n_teams), rng.normal(0, 3.0, n_teams * n_months)
+    return pd.DataFrame({"team": [f"t{i:02d}" for i in team],
+                         "month": np.tile(np.arange(n_months), n_teams),
+                         "book": level[team] + swing, "noise": rng.normal(size=len(team)),
+                         "outcome": 3 * level[team] - 2 * swing
+                         + rng.normal(0, 0.5, len(team))})
+
+
+def test_direction_follows_the_teams_not_the_within_team_swing() -> None:
+    # Most of book's gain is within teams, where its SHAP values fall as it rises; the
+    # previous rule took that sign and said lower_is_better.
+    rows = lagging(0)
+    model = KpiWeightModel(random_state=0, **CHEAP).fit(
+        rows[["book", "noise"]], rows["outcome"], rows["team"], rows["month"])
+    assert model.weights_["book"] == pytest.approx(1.0)
+    assert np.corrcoef(rows["book"], model.shap_values_["book"])[0, 1] < 0
+    assert model.direction_["book"] == "higher_is_better"
 
 def test_normalised_by_hand() -> None:
     np.testing.assert_allclose(normalised(np.array([3.0, -1.0, 1.0])), [0.75, 0.0, 0.25])
