@@ -100,7 +100,10 @@ def apply_drift(latent: pd.DataFrame, drift: Drift, teams: TeamEffects,
     if drift.kind is DriftKind.CYCLE:
         hit = after & (latent["team_idx"].to_numpy() == _index(teams.names, drift.segment, "team"))
         stretched = open_days.to_numpy() + (cycle - open_days.to_numpy()) * drift.size
-        return latent.assign(cycle_days=np.where(hit, stretched, cycle))
+        # where the stretch starts, so the funnel stages reached before it keep their times
+        return latent.assign(cycle_days=np.where(hit, stretched, cycle),
+                             stretch_from_days=np.where(hit, open_days.to_numpy(), np.nan),
+                             stretch=np.where(hit, drift.size, 1.0))
     channel = _index([spec.name for spec in channels], drift.segment, "channel")
     mine = latent["channel_idx"].to_numpy() == channel
     if drift.kind is DriftKind.CONVERSION:

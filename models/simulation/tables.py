@@ -45,16 +45,33 @@ def _timestamp(start: pd.Series | pd.DatetimeIndex, days: np.ndarray) -> pd.Seri
     return pd.Series(pd.DatetimeIndex(start) + pd.to_timedelta(seconds, unit="s"))
 
 
+def stage_days(leads: pd.DataFrame, share: float) -> np.ndarray:
+    """Days from creation to the funnel stage reached at ``share`` of the cycle.
+
+    A cycle drift (``stretch_from_days``, ``stretch``; see
+    :func:`models.simulation.drift.apply_drift`) stretches only the time after its start:
+    a stage reached before it keeps its time, a later one moves as the conversion does.
+    """
+    cycle = leads["cycle_days"].to_numpy()
+    if "stretch_from_days" not in leads.columns:
+        return np.asarray(share * cycle)
+    start, size = leads["stretch_from_days"].to_numpy(), leads["stretch"].to_numpy()
+    hit = ~np.isnan(start)
+    begin = np.where(hit, start, 0.0)
+    planned = share * np.where(hit, begin + (cycle - begin) / size, cycle)  # as before the drift
+    late = hit & (planned > begin)
+    return np.asarray(np.where(late, begin + (planned - begin) * size, planned))
+
+
 def lead_table(
     leads: pd.DataFrame, teams: TeamEffects, channels: tuple[ChannelSpec, ...] = CHANNELS
 ) -> pd.DataFrame:
     """Build the observable leads table: attributes and funnel times censored at the end."""
     end = end_of_data()
     created = leads["created_at"]
-    cycle = leads["cycle_days"].to_numpy()
 
     def stage(reached: pd.Series, share: float) -> pd.Series:
-        at = _timestamp(created, share * cycle)
+        at = _timestamp(created, stage_days(leads, share))
         return at.where(reached.to_numpy() & (at < end).to_numpy())
 
     converted_at = stage(leads["is_won"], 1.0)

@@ -6,6 +6,7 @@ import pytest
 
 from models.simulation.drift import Drift, DriftKind, apply_drift, parse_drift, start_time
 from models.simulation.generator import simulate_world
+from models.simulation.tables import stage_days
 from models.simulation.world import CHANNELS, START_WEEK, draw_team_effects
 
 
@@ -25,6 +26,20 @@ def test_cycle_stretches_only_the_time_still_to_go() -> None:
                       np.random.default_rng(0))
     # open 20 days at the start, 30 to go -> 45; other teams and converted leads unchanged
     assert out["cycle_days"].tolist() == [20 + 30 * 1.5, 30.0, 10.0, 20.0]
+
+
+def test_cycle_drift_keeps_the_stages_reached_before_it() -> None:
+    teams = draw_team_effects(np.random.default_rng(0), 2)
+    out = apply_drift(latent(), Drift(DriftKind.CYCLE, "team_01", 10, 1.5), teams, CHANNELS,
+                      np.random.default_rng(0))
+    # lead 0: open 20 days of a 50-day cycle. MQL (10% = day 5) was reached before the start
+    # and keeps its time; SQL (35% = day 17.5) too; 60% (day 30) is 10 days after -> 15.
+    assert stage_days(out, 0.10).tolist() == pytest.approx([5.0, 3.0, 1.0, 2.0])
+    assert stage_days(out, 0.35).tolist() == pytest.approx([17.5, 10.5, 3.5, 7.0])
+    assert stage_days(out, 0.60)[0] == pytest.approx(20 + 10 * 1.5)
+    assert stage_days(out, 1.0).tolist() == pytest.approx(out["cycle_days"].tolist())
+    # without a drift the stages are shares of the cycle
+    assert stage_days(latent(), 0.35).tolist() == pytest.approx([17.5, 10.5, 3.5, 7.0])
 
 
 def test_churn_shrinks_the_life_left_after_the_start() -> None:
