@@ -3,8 +3,9 @@
 A team's level is its mean outcome after removing the month means; its KPI levels are its
 KPI means. A ridge regression on the other teams predicts each team in turn, and a KPI's
 value is how much that team's squared error rises when its level is replaced by the other
-teams' levels (a permutation, averaged over every other team). A KPI's direction is whether
-teams with a higher level of it have a higher outcome level.
+teams' levels (a permutation, averaged over every other team; optionally KPIs whose levels
+move together are swapped together and share the rise). A KPI's direction is whether teams
+with a higher level of it have a higher outcome level.
 """
 
 from __future__ import annotations
@@ -51,6 +52,33 @@ def ridge_fit(
     return centre, scale, np.linalg.solve(gram, z.T @ (target - mean)), mean
 
 
+def correlated_groups(kpis: np.ndarray, threshold: float) -> np.ndarray:
+    """(kpis, kpis) 1 where two KPIs' team levels correlate at least ``threshold`` in size.
+
+    Pearson correlation across teams (a missing level counts as the KPI's mean); the
+    diagonal is 1 and a constant KPI is alone. A threshold above 1 gives the identity.
+    """
+    filled = np.where(np.isnan(kpis), np.nan_to_num(np.nanmean(kpis, axis=0)), kpis) \
+        if len(kpis) else kpis
+    spread = filled.std(axis=0)
+    z = (filled - filled.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
+    correlation = z.T @ z / max(len(kpis), 1)
+    groups = (np.abs(correlation) >= threshold).astype(np.float64)
+    np.fill_diagonal(groups, 1.0)
+    return groups
+
+
+def shared_swap_gain(delta: np.ndarray, error: float, groups: np.ndarray) -> np.ndarray:
+    """(kpis,) each KPI's share of the squared-error rise when its group is swapped.
+
+    With ``delta`` (donors, kpis) the prediction change of swapping each KPI alone, the
+    rise of swapping a group G is (error - sum_G delta)^2 - error^2; its Shapley split
+    gives KPI k ``delta_k * (sum_G delta - 2 error)``, averaged over donors. The shares of
+    a group add up to its rise; a KPI alone gets the rise of swapping it alone.
+    """
+    return (delta * (delta @ groups - 2.0 * error)).mean(axis=0)
+
+
 @dataclass(frozen=True)
 class LevelEvidence:
     """Held-out between-team evidence, per team.
@@ -71,8 +99,18 @@ class LevelEvidence:
     coefficient: np.ndarray
 
 
-def level_evidence(levels: TeamLevels, alpha: float) -> LevelEvidence:
+def level_evidence(
+    levels: TeamLevels, alpha: float, group_correlation: float | None = None
+) -> LevelEvidence:
     """Leave one team out: ridge on the others, then permute each KPI level for that team.
+
+    The ridge splits the coefficient of a signal among the KPIs that carry it, and the
+    rise from swapping one of them alone counts only its own part: the cross term the
+    KPIs share is credited to none. With ``group_correlation`` set, a KPI is swapped
+    together with the KPIs whose levels correlate with its own at least that much, and
+    the rise is shared (:func:`shared_swap_gain`). Off by default: it gave
+    `retention_90d` back its evidence where `revenue` shares its level, but also gave a
+    vanity KPI that correlates with both its share (docs/kpis.md, section 3).
 
     Parameters
     ----------
@@ -81,6 +119,9 @@ def level_evidence(levels: TeamLevels, alpha: float) -> LevelEvidence:
     alpha : float
         Ridge penalty on standardised KPIs; it spreads credit over KPIs that measure the
         same thing instead of handing it to one of them.
+    group_correlation : float, optional
+        Size of the team-level correlation above which KPIs are swapped together (from
+        every team's KPI levels, no outcome); None (or above 1): each KPI alone.
 
     Returns
     -------
@@ -91,6 +132,7 @@ def level_evidence(levels: TeamLevels, alpha: float) -> LevelEvidence:
     loss, gain = np.zeros(n_teams), np.zeros((n_teams, n_kpis))
     coefficients = np.zeros(n_kpis)
     kpis = levels.kpis
+    groups = None if group_correlation is None else correlated_groups(kpis, group_correlation)
     for team in range(n_teams):  # 6-40 teams: a few small solves
         others = np.arange(n_teams) != team
         centre, scale, beta, mean = ridge_fit(kpis[others], levels.outcome[others], alpha)
@@ -98,8 +140,12 @@ def level_evidence(levels: TeamLevels, alpha: float) -> LevelEvidence:
         z = (np.where(np.isnan(kpis[team]), centre, kpis[team]) - centre) / scale
         predicted = mean + float(z @ beta)
         loss[team] = (levels.outcome[team] - predicted) ** 2
-        swapped = predicted + (z_others - z) * beta  # (others, kpis): one KPI swapped at a time
-        gain[team] = ((levels.outcome[team] - swapped) ** 2).mean(axis=0) - loss[team]
+        if groups is None:  # one KPI swapped at a time, as before issue 13 (same floats)
+            swapped = predicted + (z_others - z) * beta  # (others, kpis)
+            gain[team] = ((levels.outcome[team] - swapped) ** 2).mean(axis=0) - loss[team]
+        else:
+            gain[team] = shared_swap_gain((z_others - z) * beta,
+                                          levels.outcome[team] - predicted, groups)
         coefficients += beta
     return LevelEvidence(loss=loss, gain=gain, coefficient=coefficients / max(n_teams, 1))
 

@@ -53,6 +53,9 @@ class KpiWeightModel:
         Months either side in a team's local level (the within-team design).
     ridge_alpha : float
         Penalty of the between-team ridge on standardised KPI levels.
+    group_correlation : float, optional
+        Between teams, KPIs whose levels correlate at least this much (in size) are
+        swapped together and share the rise in error; None (the default): each alone.
     min_reduction : float
         The evidence rule also asks the lower bound of a KPI's error reduction (the share
         by which the held-out squared error is lower with it) to exceed this.
@@ -67,8 +70,9 @@ class KpiWeightModel:
     def __init__(
         self, *, booster: BoosterSettings | None = None, n_splits: int = 5,
         n_cv_repeats: int = 5, n_permutations: int = 2, half_window: int = 6,
-        ridge_alpha: float = 10.0, min_reduction: float = 0.04, n_bootstrap: int = 1000,
-        interval: float = 0.9, random_state: int = 0,
+        ridge_alpha: float = 10.0, group_correlation: float | None = None,
+        min_reduction: float = 0.04, n_bootstrap: int = 1000, interval: float = 0.9,
+        random_state: int = 0,
     ) -> None:
         self.booster = booster
         self.n_splits = n_splits
@@ -76,6 +80,7 @@ class KpiWeightModel:
         self.n_permutations = n_permutations
         self.half_window = half_window
         self.ridge_alpha = ridge_alpha
+        self.group_correlation = group_correlation
         self.min_reduction = min_reduction
         self.n_bootstrap = n_bootstrap
         self.interval = interval
@@ -120,7 +125,7 @@ class KpiWeightModel:
             min(self.n_splits, n_teams), max(self.n_cv_repeats, 1), self.n_permutations,
             self.random_state, self.half_window)
         levels = team_levels(features, target, teams, months)
-        between = level_evidence(levels, self.ridge_alpha)
+        between = level_evidence(levels, self.ridge_alpha, self.group_correlation)
         gain = team_totals(within.gain, teams) + between.gain * levels.rows[:, None]
         loss = team_totals(within.loss, teams) + between.loss * levels.rows
         counts = bootstrap_counts(n_teams, self.n_bootstrap, self.random_state)
