@@ -115,7 +115,8 @@ def spend_exposure(view: Dataset, weeks: pd.DatetimeIndex,
         predicted = blocked_forecast(panel, config)
         wide = pd.DataFrame(predicted, index=panel.weeks.as_unit("ns"), columns=panel.channels)
         wide = wide.reindex(pd.DatetimeIndex(weeks).as_unit("ns"))
-        long = wide.rename_axis(index="week", columns="segment").stack().rename("exposure")
+        index = pd.MultiIndex.from_product([wide.index, wide.columns], names=["week", "segment"])
+        long = pd.Series(wide.to_numpy().ravel(), index=index, name="exposure")
         parts.append(long.reset_index().assign(kpi=kpi, segment_type="channel"))
     out = pd.concat(parts, ignore_index=True) if parts else _empty()
     out = out.loc[np.isfinite(out["exposure"])]
