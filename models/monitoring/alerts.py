@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from models.monitoring.bands import SERIES_KEYS
+from models.monitoring.bands import CYCLE_KPIS, SERIES_KEYS
 
 ALERT_COLUMNS = ("kpi", "segment_type", "segment", "first_week", "raised_week", "last_week",
                  "observed", "expected", "lower", "upper", "direction", "severity")
@@ -39,6 +39,9 @@ class AlertRule:
         not worth an alert however certain it is. Each week's allowance grows by
         ``min_change`` times the band's ``unit`` (the standardised size of a 100% change), so
         large segments, whose every small real change is significant, do not alert on it.
+    min_cycle_change : float
+        The same for the cycle KPIs, as a share of the week's summed lateness: 0.1 means a
+        shift of the mean lateness from 0.5 to 0.55, five points of the reference curve.
     false_alarm_weeks : float
         Target mean weeks between false alarms within one segment type's series.
     merge_weeks : int
@@ -47,6 +50,7 @@ class AlertRule:
 
     allowance: float = 0.5
     min_change: float = 0.0
+    min_cycle_change: float = 0.03
     false_alarm_weeks: float = 208.0
     merge_weeks: int = 4
 
@@ -119,9 +123,9 @@ def episodes(path: np.ndarray, threshold: float, merge_weeks: int,
     return found
 
 
-def series_alerts(bands: pd.DataFrame, rule: AlertRule,
-                  threshold: float) -> list[dict[str, object]]:
-    """Alerts of one series' band rows (sorted by week)."""
+def series_alerts(bands: pd.DataFrame, rule: AlertRule, threshold: float,
+                  kpi: str = "") -> list[dict[str, object]]:
+    """Alerts of one series' band rows (sorted by week); ``kpi`` picks its indifference zone."""
     if "error" in bands:
         errors = bands["error"].to_numpy(dtype=np.float64)
     else:
@@ -129,7 +133,8 @@ def series_alerts(bands: pd.DataFrame, rule: AlertRule,
         errors = ((bands["value"] - bands["expected"]) / spread).to_numpy(dtype=np.float64)
     weeks = bands["week"].to_numpy()
     unit = bands["unit"].fillna(0.0).to_numpy(dtype=np.float64) if "unit" in bands else 0.0
-    upper, lower = cusum(errors, rule.allowance + rule.min_change * unit)
+    zone = rule.min_cycle_change if kpi in CYCLE_KPIS else rule.min_change
+    upper, lower = cusum(errors, rule.allowance + zone * unit)
     out: list[dict[str, object]] = []
     for path, direction in ((upper, "up"), (lower, "down")):
         for first, raised, last, peak in episodes(path, threshold, rule.merge_weeks):
@@ -166,7 +171,7 @@ def find_alerts(bands: pd.DataFrame, rule: AlertRule) -> pd.DataFrame:
         "segment_type").size().to_dict()
     for key, group in ordered.groupby(list(SERIES_KEYS), sort=True):
         threshold = family_threshold(rule, int(sizes[str(key[1])]))
-        for alert in series_alerts(group, rule, threshold):
+        for alert in series_alerts(group, rule, threshold, str(key[0])):
             rows.append(dict(zip(SERIES_KEYS, key, strict=True)) | alert)
     frame = pd.DataFrame(rows, columns=list(ALERT_COLUMNS))
     return frame.sort_values(["severity", *SERIES_KEYS, "first_week"],

@@ -212,8 +212,8 @@ def week_errors(series: pd.DataFrame, weeks: pd.DatetimeIndex, keys: pd.DataFram
     Rate KPIs are tested on their weekly events against the events expected at the
     reference rates (:mod:`features.kpi_reference`); counts against their forecast, as
     Poisson counts; the other KPIs on ``(value - expected) / spread``. ``unit`` is the
-    standardised size of a 100% change of the expectation (0 for the cycles, whose tested
-    score, lateness, is not in days), used by the alert rule's ``min_change``.
+    standardised size of a 100% change of the expectation (for the cycles, of the week's
+    summed lateness), used by the alert rule's ``min_change`` and ``min_cycle_change``.
     """
     nan = np.full(values.shape, np.nan)
     events = wide_values(series, weeks, "events")[1] if "events" in series else nan
@@ -230,7 +230,7 @@ def week_errors(series: pd.DataFrame, weeks: pd.DatetimeIndex, keys: pd.DataFram
     unit = np.where(tested, count_unit, plain_unit)
     return {"events": events, "expected_events": expected_events,
             "error": np.where(tested, counted, plain),
-            "unit": np.where(np.isin(kpi, CYCLE_KPIS), 0.0, unit)}
+            "unit": unit}
 
 
 def build_bands(series: pd.DataFrame, config: BandConfig,

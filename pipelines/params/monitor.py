@@ -44,6 +44,7 @@ def parse_monitor(section: dict[str, Any], seed: int) -> MonitorParams:
         calibration_weeks=_int(section, "calibration_weeks", 156))
     rule = AlertRule(allowance=number(section, "allowance", SECTION, 0.0, 10.0),
                      min_change=number(section, "min_change", SECTION, 0.0, 1.0),
+                     min_cycle_change=number(section, "min_cycle_change", SECTION, 0.0, 1.0),
                      false_alarm_weeks=number(section, "false_alarm_weeks", SECTION, 1.0, 1e6),
                      merge_weeks=_int(section, "merge_weeks", 52))
     exposure = ExposureConfig(enabled=flag(section, "spend_aware", SECTION),

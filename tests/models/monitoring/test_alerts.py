@@ -77,3 +77,18 @@ def test_min_change_ignores_small_certain_changes() -> None:
     small = find_alerts(rows, AlertRule(allowance=0.5, min_change=0.1, false_alarm_weeks=50.0))
     assert small.empty
     assert len(find_alerts(rows, AlertRule(allowance=0.5, false_alarm_weeks=50.0))) == 1
+
+
+def test_the_cycles_have_their_own_zone() -> None:
+    # a 3% later mean lateness, 1.5 standardised units a week (a total's many conversions)
+    rows = band_rows([0.0] * 30).assign(kpi="mql_to_sql_cycle_days",
+                                        error=[0.0] * 10 + [1.5] * 20, unit=50.0)
+    plain = AlertRule(allowance=0.5, min_change=0.0, min_cycle_change=0.0,
+                      false_alarm_weeks=50.0)
+    assert len(find_alerts(rows, plain)) == 1
+    zoned = AlertRule(allowance=0.5, min_change=0.0, min_cycle_change=0.03,
+                      false_alarm_weeks=50.0)
+    assert find_alerts(rows, zoned).empty  # allowance 0.5 + 0.03 x 50 = 2.0 > 1.5
+    other = AlertRule(allowance=0.5, min_change=0.1, min_cycle_change=0.0,
+                      false_alarm_weeks=50.0)
+    assert len(find_alerts(rows, other)) == 1  # min_change leaves the cycles alone
