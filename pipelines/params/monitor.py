@@ -48,7 +48,8 @@ def parse_monitor(section: dict[str, Any], seed: int) -> MonitorParams:
                      false_alarm_weeks=number(section, "false_alarm_weeks", SECTION, 1.0, 1e6),
                      merge_weeks=_int(section, "merge_weeks", 52))
     exposure = ExposureConfig(enabled=flag(section, "spend_aware", SECTION),
-                              refit_weeks=_int(section, "refit_weeks", 104))
+                              refit_weeks=_int(section, "refit_weeks", 104),
+                              guard_weeks=guard_weeks)  # fits end where the bands' guard does
     return MonitorParams(MonitorConfig(
         windows=windows, bands=bands, exposure=exposure, rule=rule,
         report_weeks=_int(section, "report_weeks", 520),
