@@ -89,14 +89,10 @@ class LevelEvidence:
         (teams,) squared error of each team's level, predicted without the team.
     gain : numpy.ndarray
         (teams, kpis) rise of that error when the KPI's level is permuted.
-    coefficient : numpy.ndarray
-        (kpis,) mean standardised ridge coefficient over the held-out fits (a joint
-        coefficient; the direction is :func:`level_directions`, one KPI at a time).
     """
 
     loss: np.ndarray
     gain: np.ndarray
-    coefficient: np.ndarray
 
 
 def level_evidence(
@@ -126,11 +122,10 @@ def level_evidence(
     Returns
     -------
     LevelEvidence
-        Per-team losses and gains, and the mean coefficients.
+        Per-team losses and gains.
     """
     n_teams, n_kpis = levels.kpis.shape
     loss, gain = np.zeros(n_teams), np.zeros((n_teams, n_kpis))
-    coefficients = np.zeros(n_kpis)
     kpis = levels.kpis
     groups = None if group_correlation is None else correlated_groups(kpis, group_correlation)
     for team in range(n_teams):  # 6-40 teams: a few small solves
@@ -146,8 +141,7 @@ def level_evidence(
         else:
             gain[team] = shared_swap_gain((z_others - z) * beta,
                                           levels.outcome[team] - predicted, groups)
-        coefficients += beta
-    return LevelEvidence(loss=loss, gain=gain, coefficient=coefficients / max(n_teams, 1))
+    return LevelEvidence(loss=loss, gain=gain)
 
 
 def level_directions(levels: TeamLevels) -> np.ndarray:

@@ -9,7 +9,7 @@ from features.kpis import KpiWindows
 from models.kpi.phases import Phase
 from models.kpi.scorecard import TargetRule
 from models.kpi.weights import BoosterSettings
-from pipelines.params import choice, integer, number
+from pipelines.params import ParamsError, choice, integer, number
 
 SECTION = "kpi_weights"
 
@@ -25,6 +25,17 @@ class KpiWeightsParams:
     booster: BoosterSettings
     model: dict[str, Any]
     targets: TargetRule
+
+
+def _group_correlation(section: dict[str, Any]) -> float | None:
+    """``group_correlation``: absent or null (each KPI swapped alone), else a number in (0, 1]."""
+    if section.get("group_correlation") is None:
+        return None
+    value = number(section, "group_correlation", SECTION, 0.0, 1.0)
+    if value <= 0.0:
+        raise ParamsError(f"params.yaml: {SECTION}.group_correlation={value!r} must be in "
+                          "(0, 1], or null to swap each KPI alone")
+    return value
 
 
 def parse_kpi_weights(section: dict[str, Any], seed: int) -> KpiWeightsParams:
@@ -55,7 +66,8 @@ def parse_kpi_weights(section: dict[str, Any], seed: int) -> KpiWeightsParams:
              "ridge_alpha": num("ridge_alpha", 0, 1e6),
              "min_reduction": num("min_reduction", 0, 0.5),
              "n_bootstrap": whole("n_bootstrap", 10, 100_000),
-             "interval": num("interval", 0.5, 0.99), "random_state": seed}
+             "interval": num("interval", 0.5, 0.99),
+             "group_correlation": _group_correlation(section), "random_state": seed}
     targets = TargetRule(stretch=num("target_stretch", 0, 1),
                          peer_quantile=num("target_peer_quantile", 0.5, 1),
                          recent_months=whole("target_recent_months", 1, 24))
