@@ -8,7 +8,7 @@ same truth. The weights are those of the ``profit`` phase (value net of spend), 
 default. It also times the stage's work on the default world.
 
 Usage: python benchmarks/bench_kpi_weights.py
-           [--seeds held_out|first_held_out|second_held_out|fresh|tuning]
+           [--seeds held_out|first_held_out|second_held_out|fresh|fresh_2|tuning]
                                               [--out benchmarks/results/kpi_weights.json]
 """
 
@@ -31,6 +31,7 @@ from features.kpis import KPI_NAMES, build_kpi_panel
 from models.kpi.outcome import build_outcome
 from models.kpi.phases import Phase, fit_phase, fit_phases
 from models.kpi.scorecard import build_scorecard, scorecard_directions
+from models.kpi.weights import KpiWeightModel
 from models.simulation.generator import simulate_world
 
 # Truth seeds looked at while choosing the method (noise seeds: truth seed + 100 and + 200):
@@ -46,10 +47,15 @@ SECOND_HELD_OUT_TRUTH = list(range(3001, 3025))
 # Never used by anyone for any choice before one run of the grouped between-team swap
 # (group_correlation 0.7, issue 13), chosen on truth seeds 1-80 only (--seeds fresh).
 FRESH_TRUTH = list(range(5001, 5025))
+# Never used by anyone for any choice before one run of the grouped swap with the volume KPIs
+# left to the within-team design (session 24), chosen on truth seeds 1-160 (noise + 100, one
+# fit each; 81-160 first used then) only (--seeds fresh_2).
+FRESH_2_TRUTH = list(range(6001, 6025))
 NOISE_OFFSETS = (10_000, 20_000)
 CONVERSION_KPIS = ("lead_to_customer_rate", "mql_to_sql_rate")
 SETTINGS: dict[str, Any] = {"random_state": 0} | json.loads(os.environ.get("KPI_BENCH_SETTINGS",
                                                                            "{}"))
+DEFAULTS = KpiWeightModel()
 BARS = {"vanity_below_0_02": 0.95, "vanity_below_0_05": 1.0, "top_is_driver": 0.9,
         "conversion_kpi_in_top3": 0.9, "retention_weighted": 0.8, "spearman_at_least_0_8": 0.8,
         "stage_seconds": 60.0}
@@ -159,7 +165,7 @@ def main() -> None:
     """
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", choices=["held_out", "first_held_out", "second_held_out",
-                                            "fresh", "tuning"],
+                                            "fresh", "fresh_2", "tuning"],
                         default="held_out")
     parser.add_argument("--out", default=None,
                         help="default benchmarks/results/kpi_weights[_<seeds>].json")
@@ -169,7 +175,8 @@ def main() -> None:
                  for t in TUNING["truth_seeds"]]
     else:
         truths = {"held_out": HELD_OUT_TRUTH, "first_held_out": FIRST_HELD_OUT_TRUTH,
-                  "second_held_out": SECOND_HELD_OUT_TRUTH, "fresh": FRESH_TRUTH}[args.seeds]
+                  "second_held_out": SECOND_HELD_OUT_TRUTH, "fresh": FRESH_TRUTH,
+                  "fresh_2": FRESH_2_TRUTH}[args.seeds]
         pairs = [(t, tuple(t + offset for offset in NOISE_OFFSETS)) for t in truths]
     worlds = []
     for truth_seed, noise_seeds in pairs:
@@ -183,13 +190,19 @@ def main() -> None:
         "seeds": {"set": args.seeds, "tuning": TUNING, "held_out_truth_seeds": HELD_OUT_TRUTH,
                   "first_held_out_truth_seeds": FIRST_HELD_OUT_TRUTH,
                   "second_held_out_truth_seeds": SECOND_HELD_OUT_TRUTH,
-                  "fresh_truth_seeds": FRESH_TRUTH,
+                  "fresh_truth_seeds": FRESH_TRUTH, "fresh_2_truth_seeds": FRESH_2_TRUTH,
                   "fresh_note": "5001-5024 were never used for choosing: run once with the "
                                 "grouped between-team swap (group_correlation 0.7), chosen "
                                 "on truth seeds 1-80; the default afterwards for information",
+                  "fresh_2_note": "6001-6024 were never used for choosing: run once with "
+                                  "the grouped swap (0.7) and the volume KPIs (leads, "
+                                  "activity_per_lead) left out of the between-team model, "
+                                  "chosen on truth seeds 1-160 (noise +100)",
                   "noise_seeds": "truth seed + 10000 (scored) and + 20000 (stability pair)"},
-        "method": {"settings": "KpiWeightModel defaults, then KPI_BENCH_SETTINGS", **SETTINGS,
-                   "phase": "profit", "scale": "default"},
+        "method": {"settings": "KpiWeightModel defaults, then KPI_BENCH_SETTINGS",
+                   "defaults": {"group_correlation": DEFAULTS.group_correlation,
+                                "within_only": list(DEFAULTS.within_only)},
+                   **SETTINGS, "phase": "profit", "scale": "default"},
         "bars": BARS, "summary": summary, "summary_every_fit": every_fit, "stage": stage,
         "bars_met": {
             key: (summary.get(key) is not None and summary[key] >= bar) if key != "stage_seconds"

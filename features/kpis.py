@@ -31,9 +31,12 @@ KPI_NAMES = (
     "revenue",
     "activity_per_lead",
 )
+# KPIs a team can inflate without creating value: the scheme audit's gaming test inflates
+# them, and the KPI weights never let them share another KPI's between-team credit.
+VOLUME_KPIS = ("leads", "activity_per_lead")
 PANEL_KEYS = ("team", "month")
-__all__ = ["KPI_NAMES", "KpiWindows", "attributed_spend", "build_kpi_panel", "customer_teams",
-           "month_of", "spend_owners", "value_within_days"]
+__all__ = ["KPI_NAMES", "VOLUME_KPIS", "KpiWindows", "attributed_spend", "build_kpi_panel",
+           "customer_teams", "month_of", "spend_owners", "value_within_days"]
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from features._checks import require_columns
+from features.kpis import VOLUME_KPIS
 from models.incentives.plan import Scheme
 from models.kpi.scorecard import percentile_scores
 
 AUDIT_COLUMNS = ("scheme", "rank_correlation", "rank_correlation_low", "rank_correlation_high",
                  "top_value_share", "gaming_gain")
-VOLUME_KPIS = ("leads", "activity_per_lead")  # what a team can inflate without creating value
 INFLATION = 1.2
 
 

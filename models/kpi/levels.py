@@ -144,6 +144,21 @@ def level_evidence(
     return LevelEvidence(loss=loss, gain=gain)
 
 
+def between_evidence(levels: TeamLevels, within_only: np.ndarray, alpha: float,
+                     group_correlation: float | None = None) -> LevelEvidence:
+    """:func:`level_evidence` of the KPIs not flagged ``within_only`` (kpis,); those gain 0.
+
+    The flagged KPIs are left out of the ridge, so they neither earn between-team credit
+    nor take a share of another KPI's.
+    """
+    kept = ~np.asarray(within_only, dtype=bool)
+    evidence = level_evidence(TeamLevels(kpis=levels.kpis[:, kept], outcome=levels.outcome,
+                                         rows=levels.rows), alpha, group_correlation)
+    gain = np.zeros(levels.kpis.shape)
+    gain[:, kept] = evidence.gain
+    return LevelEvidence(loss=evidence.loss, gain=gain)
+
+
 def level_directions(levels: TeamLevels) -> np.ndarray:
     """+1 where teams with a higher KPI level have a higher outcome level, else -1.
 

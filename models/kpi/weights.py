@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from features.kpis import VOLUME_KPIS
 from models.kpi.booster import BoosterSettings
 from models.kpi.evidence import GainFacts, WeightEvidence, weigh_evidence, weight_table
-from models.kpi.levels import level_directions, level_evidence, team_levels
+from models.kpi.levels import between_evidence, level_directions, team_levels
 from models.kpi.predictive import held_out_importance, team_totals
 
 __all__ = ["HIGHER", "LOWER", "BoosterSettings", "KpiWeightModel"]
@@ -55,7 +56,11 @@ class KpiWeightModel:
         Penalty of the between-team ridge on standardised KPI levels.
     group_correlation : float, optional
         Between teams, KPIs whose levels correlate at least this much (in size) are
-        swapped together and share the rise in error; None (the default): each alone.
+        swapped together and share the rise in error (0.7 by default); None: each alone.
+    within_only : tuple of str
+        KPIs whose evidence comes from within teams only: a team can inflate them without
+        creating value (:data:`features.kpis.VOLUME_KPIS`), and their level mostly says
+        which team it is, so they are left out of the between-team model.
     min_reduction : float
         The evidence rule also asks the lower bound of a KPI's error reduction (the share
         by which the held-out squared error is lower with it) to exceed this.
@@ -70,9 +75,9 @@ class KpiWeightModel:
     def __init__(
         self, *, booster: BoosterSettings | None = None, n_splits: int = 5,
         n_cv_repeats: int = 5, n_permutations: int = 2, half_window: int = 6,
-        ridge_alpha: float = 10.0, group_correlation: float | None = None,
-        min_reduction: float = 0.04, n_bootstrap: int = 1000, interval: float = 0.9,
-        random_state: int = 0,
+        ridge_alpha: float = 10.0, group_correlation: float | None = 0.7,
+        within_only: tuple[str, ...] = VOLUME_KPIS, min_reduction: float = 0.04,
+        n_bootstrap: int = 1000, interval: float = 0.9, random_state: int = 0,
     ) -> None:
         self.booster = booster
         self.n_splits = n_splits
@@ -81,6 +86,7 @@ class KpiWeightModel:
         self.half_window = half_window
         self.ridge_alpha = ridge_alpha
         self.group_correlation = group_correlation
+        self.within_only = within_only
         self.min_reduction = min_reduction
         self.n_bootstrap = n_bootstrap
         self.interval = interval
@@ -125,7 +131,8 @@ class KpiWeightModel:
             min(self.n_splits, n_teams), max(self.n_cv_repeats, 1), self.n_permutations,
             self.random_state, self.half_window)
         levels = team_levels(features, target, teams, months)
-        between = level_evidence(levels, self.ridge_alpha, self.group_correlation)
+        between = between_evidence(levels, np.isin(names, self.within_only), self.ridge_alpha,
+                                   self.group_correlation)
         gain = team_totals(within.gain, teams) + between.gain * levels.rows[:, None]
         loss = team_totals(within.loss, teams) + between.loss * levels.rows
         counts = bootstrap_counts(n_teams, self.n_bootstrap, self.random_state)

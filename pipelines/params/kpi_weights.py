@@ -28,7 +28,7 @@ class KpiWeightsParams:
 
 
 def _group_correlation(section: dict[str, Any]) -> float | None:
-    """``group_correlation``: absent or null (each KPI swapped alone), else a number in (0, 1]."""
+    """``group_correlation``: null (each KPI swapped alone), else a number in (0, 1]."""
     if section.get("group_correlation") is None:
         return None
     value = number(section, "group_correlation", SECTION, 0.0, 1.0)

@@ -77,13 +77,11 @@ def test_bad_phase_is_a_params_error() -> None:
         parse_kpi_weights(section | {"phase": "profit", "interval": 2}, seed=1)
 
 
-def test_group_correlation_is_off_by_default_and_checked() -> None:
+def test_group_correlation_is_read_and_checked() -> None:
     section = yaml.safe_load(REPO_PARAMS.read_text())["kpi_weights"]
-    assert parse_kpi_weights(section, seed=1).model["group_correlation"] is None
-    missing = {k: v for k, v in section.items() if k != "group_correlation"}
-    assert parse_kpi_weights(missing, seed=1).model["group_correlation"] is None
-    grouped = parse_kpi_weights(section | {"group_correlation": 0.7}, seed=1)
-    assert grouped.model["group_correlation"] == 0.7
+    assert parse_kpi_weights(section, seed=1).model["group_correlation"] == 0.7
+    alone = parse_kpi_weights(section | {"group_correlation": None}, seed=1)
+    assert alone.model["group_correlation"] is None
     for bad in (0, -0.5, 1.5, "high"):
         with pytest.raises(ParamsError, match="group_correlation"):
             parse_kpi_weights(section | {"group_correlation": bad}, seed=1)
