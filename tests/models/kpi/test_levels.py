@@ -2,6 +2,7 @@ import numpy as np
 
 from models.kpi.levels import (
     TeamLevels,
+    between_evidence,
     correlated_groups,
     level_evidence,
     ridge_fit,
@@ -63,3 +64,22 @@ def test_correlated_levels_share_the_rise_of_swapping_them_together() -> None:
     np.testing.assert_allclose(grouped.gain[:, 2], alone.gain[:, 2])  # a lone KPI is unchanged
     np.testing.assert_allclose(level_evidence(levels, 1.0, 1.01).gain, alone.gain)
     np.testing.assert_allclose(grouped.loss, alone.loss)
+
+
+def test_within_only_kpis_are_left_out_of_the_between_model() -> None:
+    rng = np.random.default_rng(7)
+    signal = rng.normal(size=20)
+    # a true level and a look-alike that tracks it across teams (a chance correlation)
+    kpis = np.column_stack([signal + 0.3 * rng.normal(size=20), signal + 0.2 * rng.normal(size=20)])
+    levels = TeamLevels(kpis=kpis, outcome=2.0 * signal, rows=np.ones(20))
+    both = level_evidence(levels, 1.0, 0.7)
+    assert both.gain[:, 1].mean() > 0.2 * both.gain.sum(axis=1).mean()  # it takes a share
+    kept = between_evidence(levels, np.array([False, True]), 1.0, 0.7)
+    assert np.all(kept.gain[:, 1] == 0.0)
+    alone = level_evidence(TeamLevels(kpis=kpis[:, :1], outcome=levels.outcome,
+                                      rows=levels.rows), 1.0)
+    # the true level is credited as if the look-alike did not exist
+    np.testing.assert_allclose(kept.gain[:, 0], alone.gain[:, 0])
+    np.testing.assert_allclose(kept.loss, alone.loss)
+    nothing = between_evidence(levels, np.array([True, True]), 1.0)
+    assert nothing.gain.shape == (20, 2) and np.all(nothing.gain == 0.0)

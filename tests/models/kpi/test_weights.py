@@ -140,3 +140,15 @@ def test_customer_value_realised_or_extrapolated() -> None:
     with_model = customer_value(customers, orders, as_of, 25, predicted).set_index("customer_id")
     assert with_model.loc["new", "source"] == "cltv_model"
     assert with_model.loc["new", "value"] == pytest.approx(20.0 + 50.0 * 15 / 25)
+
+
+def test_a_volume_kpi_earns_nothing_from_its_team_level(default_rows: pd.DataFrame) -> None:
+    # activity that only says which team it is: each team's mean revenue, a little noise
+    level = default_rows.groupby("team")["revenue"].transform("mean")
+    noise = np.random.default_rng(3).normal(1.0, 0.05, len(default_rows))
+    rows = default_rows.assign(activity_per_lead=level * noise)
+    columns = list(KPI_NAMES)
+    assert fit(rows, columns).weights_["activity_per_lead"] == 0.0
+    open_to_levels = KpiWeightModel(random_state=0, within_only=()).fit(
+        rows[columns], rows["outcome"], rows["team"], rows["month"])
+    assert open_to_levels.weights_["activity_per_lead"] > 0.05  # what the rule prevents
