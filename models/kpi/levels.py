@@ -104,9 +104,10 @@ def level_evidence(
     rise from swapping one of them alone counts only its own part: the cross term the
     KPIs share is credited to none. With ``group_correlation`` set, a KPI is swapped
     together with the KPIs whose levels correlate with its own at least that much, and
-    the rise is shared (:func:`shared_swap_gain`). Off by default: it gave
-    `retention_90d` back its evidence where `revenue` shares its level, but also gave a
-    vanity KPI that correlates with both its share (docs/kpis.md, section 3).
+    the rise is shared (:func:`shared_swap_gain`): it gives `retention_90d` back its
+    evidence where `revenue` shares its level. It would also give a vanity KPI that
+    correlates with both its share, which is why :func:`between_evidence` leaves the volume
+    KPIs out (docs/kpis.md, section 3).
 
     Parameters
     ----------
