@@ -11,7 +11,12 @@ The bars: the suggested scheme's rank correlation beats volume-only's in >= 90% 
 Truth seeds 2001-2012 were never used while building the audit or the KPI weights (those
 were tuned on truth seeds 1-10; their benchmark holds out 1001-1024). They have been seen
 since: world 2006 led to the team-level direction rule (chosen on truth seeds 1-40), after
-which truth seeds 4001-4012 were run once as a fresh set (``scheme_audit_fresh.json``).
+which truth seeds 4001-4012 were run once as a fresh set (``scheme_audit_fresh.json``), and
+7001-7012 once with the KPI weights of session 24 (``scheme_audit_fresh_2.json``). Those
+runs showed the audit's pooled rank correlation crediting volume-only with the season; since
+then ``rank_correlation`` compares teams within each month, and truth seeds 8001-8012 were
+run once as the set never used before (``scheme_audit_fresh_3.json``). The pooled figure
+stays in each world as ``pooled_rank_correlation``.
 
 Usage: python benchmarks/bench_scheme_audit.py [--truth-seeds ...] [--out ...]
 """
@@ -57,6 +62,8 @@ def one_world(truth_seed: int) -> dict[str, Any]:
     s, v = table.loc[suggested.name], table.loc[volume.name]
     within = {scheme.name: within_team_correlation(test, scheme_scores(test, scheme))
               for scheme in (suggested, volume, ACTIVITY)}
+    pooled = {scheme.name: pooled_correlation(test, scheme_scores(test, scheme))
+              for scheme in (suggested, volume, ACTIVITY)}
     return {
         "truth_seed": truth_seed, "noise_seed": truth_seed + NOISE_OFFSET,
         "drivers": world.truth["kpi_world"].get("drivers"),
@@ -69,7 +76,18 @@ def one_world(truth_seed: int) -> dict[str, Any]:
         "activity_ranks_last": bool(table["rank_correlation"].idxmin() == ACTIVITY.name),
         "within_team_rank_correlation": within,
         "suggested_beats_volume_within_teams": bool(within[suggested.name] > within[volume.name]),
+        "pooled_rank_correlation": pooled,
+        "suggested_beats_volume_pooled": bool(pooled[suggested.name] > pooled[volume.name]),
     }
+
+
+def pooled_correlation(rows: pd.DataFrame, score: np.ndarray) -> float:
+    """Spearman of score and outcome over all audited team-months, calendar included.
+
+    The audit's measure before session 24: it credits a scheme for ranking busy months
+    above quiet ones, which no team controls; kept as a diagnostic.
+    """
+    return float(spearmanr(score, rows["outcome"]).statistic)
 
 
 def within_team_correlation(rows: pd.DataFrame, score: np.ndarray) -> float:
@@ -107,6 +125,8 @@ def main() -> None:
         "share_activity_ranks_last": sum(w["activity_ranks_last"] for w in worlds) / n,
         "share_suggested_beats_volume_within_teams": sum(
             w["suggested_beats_volume_within_teams"] for w in worlds) / n,
+        "share_suggested_beats_volume_pooled": sum(
+            w["suggested_beats_volume_pooled"] for w in worlds) / n,
         "worlds": worlds})
 
 

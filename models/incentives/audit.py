@@ -9,6 +9,7 @@ team-months of the evaluation window, direction-aware (the scorecard's scoring).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -78,11 +79,33 @@ def gaming_gain(rows: pd.DataFrame, scheme: Scheme) -> float:
     return float(np.mean(scheme_scores(inflated, scheme, rows) - scheme_scores(rows, scheme)))
 
 
+def cross_team_correlation(months: np.ndarray, score: np.ndarray,
+                           outcome: np.ndarray) -> float:
+    """Mean over months of the Spearman, across that month's teams, of score and outcome.
+
+    A scheme ranks teams against each other in the same period, so it is judged on
+    exactly that: the calendar is the same for every team of a month and cannot earn a
+    scheme credit (a scheme that tracks seasonal volume ranks busy months, not teams).
+    Months with fewer than 3 rows, or a constant score or outcome, are skipped; NaN if
+    none is left.
+    """
+    order = np.argsort(months, kind="stable")
+    months, score, outcome = months[order], score[order], outcome[order]
+    bounds = np.flatnonzero(np.r_[True, months[1:] != months[:-1], True])
+    values = []
+    for start, stop in pairwise(bounds):  # ~12 audited months
+        s, o = score[start:stop], outcome[start:stop]
+        if stop - start >= 3 and np.ptp(s) > 0 and np.ptp(o) > 0:
+            values.append(spearmanr(s, o).statistic)
+    return float(np.mean(values)) if values else float("nan")
+
+
 def rank_interval(rows: pd.DataFrame, score: np.ndarray, settings: AuditSettings
                   ) -> tuple[float, float, float]:
-    """Spearman of score and outcome, with a percentile interval from resampling teams."""
+    """:func:`cross_team_correlation`, with a percentile interval from resampling teams."""
     outcome = rows["outcome"].to_numpy(dtype=np.float64)
-    point = float(spearmanr(score, outcome).statistic)
+    months = rows["month"].to_numpy()
+    point = cross_team_correlation(months, score, outcome)
     teams = rows["team"].to_numpy()
     names = np.unique(teams)
     members = [np.flatnonzero(teams == name) for name in names]
@@ -90,8 +113,9 @@ def rank_interval(rows: pd.DataFrame, score: np.ndarray, settings: AuditSettings
     draws = []
     for _ in range(settings.n_bootstrap):
         picked = np.concatenate([members[i] for i in rng.integers(0, len(names), len(names))])
-        if np.ptp(score[picked]) > 0 and np.ptp(outcome[picked]) > 0:
-            draws.append(spearmanr(score[picked], outcome[picked]).statistic)
+        draw = cross_team_correlation(months[picked], score[picked], outcome[picked])
+        if not np.isnan(draw):
+            draws.append(draw)
     tail = (1.0 - settings.interval) / 2.0
     if not draws:
         return point, float("nan"), float("nan")
@@ -106,7 +130,8 @@ def audit_scheme(rows: pd.DataFrame, scheme: Scheme, settings: AuditSettings) ->
     ----------
     rows : pandas.DataFrame
         ``team``, ``month``, ``outcome`` (next-quarter value) and the KPI columns, for months
-        the scheme's weights were not learned on.
+        the scheme's weights were not learned on. ``rank_correlation`` compares teams within
+        each month (:func:`cross_team_correlation`).
     """
     require_columns(rows, ("team", "month", "outcome"), "audit rows")
     score = scheme_scores(rows, scheme)

@@ -9,6 +9,7 @@ import pytest
 from models.incentives.audit import (
     AuditSettings,
     audit_table,
+    cross_team_correlation,
     gaming_gain,
     scheme_scores,
     top_value_share,
@@ -65,3 +66,26 @@ def test_the_audit_ranks_the_scheme_that_follows_value_first() -> None:
     assert table.iloc[1]["rank_correlation"] < 0.3
     assert "best of the schemes" in verdict(skill, "skill")
     assert "buys" in verdict(table.iloc[1], "skill")
+
+
+def test_rank_correlation_compares_teams_within_each_month() -> None:
+    months = np.repeat(np.arange(4), 3)
+    outcome = np.array([1.0, 2.0, 3.0] * 4) + 10.0 * months  # the calendar moves everyone
+    # ranks the teams of each month right; ranks them wrong but follows the calendar
+    assert cross_team_correlation(months, outcome.copy(), outcome) == pytest.approx(1.0)
+    seasonal = np.array([3.0, 2.0, 1.0] * 4) + 10.0 * months
+    assert cross_team_correlation(months, seasonal, outcome) == pytest.approx(-1.0)
+    # months too small or constant are skipped
+    assert np.isnan(cross_team_correlation(np.array([0, 0, 1, 1]), np.ones(4), np.arange(4.0)))
+    shuffled = np.array([3, 0, 2, 1, 5, 4, 9, 11, 10, 8, 7, 6])
+    assert cross_team_correlation(months[shuffled], outcome[shuffled], outcome[shuffled]) == \
+        pytest.approx(1.0)  # row order does not matter
+
+
+def test_a_seasonal_volume_scheme_earns_nothing_from_the_season() -> None:
+    rows = panel()
+    season = np.repeat(np.linspace(0.0, 500.0, 6), 8)  # busy months: more leads, more value
+    rows = rows.assign(leads=rows["leads"] + season, outcome=rows["outcome"] + season)
+    table = audit_table(rows, [VOLUME, SKILL], AuditSettings(n_bootstrap=20)).set_index("scheme")
+    assert table.loc["volume", "rank_correlation"] < 0.3
+    assert table.loc["skill", "rank_correlation"] > 0.9
