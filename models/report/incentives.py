@@ -59,7 +59,9 @@ def scheme_audit_section(inputs: ReportInputs) -> str:
     """Section ``scheme-audit``: each audited scheme against the value teams go on to create."""
     intro = ("Does a KPI scheme reward the teams that create value? Each scheme's score of a "
              "team-month is set beside the value the team created in the next quarter, on "
-             "months the suggested weights did not see (channelwise audit-scheme).")
+             "months the suggested weights did not see (channelwise audit-scheme). The rank "
+             "correlation compares the teams of each month, so the season earns no scheme "
+             "credit.")
     audit = inputs.scheme_audit
     if audit is None or audit.empty:
         return section_html("scheme-audit", "Scheme audit", intro, missing_html(

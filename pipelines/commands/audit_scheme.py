@@ -36,7 +36,8 @@ def audit_scheme(
     scheme is learned (as stage kpi_weights learns it) on the earlier months only, so every
     figure is out of sample; the volume-only scheme weighs leads and new customers equally.
 
-    Columns: rank_correlation (with a team-bootstrap interval), top_value_share (share of
+    Columns: rank_correlation (across the teams of each month, averaged over the months;
+    with a team-bootstrap interval), top_value_share (share of
     rewards reaching the top half by value), gaming_gain (score points bought by inflating
     leads and activity 20%). Bad scheme files: one message naming the file and key, exit 1.
 
