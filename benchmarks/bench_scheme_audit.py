@@ -19,11 +19,17 @@ run once as the set never used before (``scheme_audit_fresh_3.json``). The poole
 stays in each world as ``pooled_rank_correlation``.
 
 Usage: python benchmarks/bench_scheme_audit.py [--truth-seeds ...] [--out ...]
+       python benchmarks/bench_scheme_audit.py --timing-only   (the CLI on the default world,
+           seed 42, written to a temp dir -> benchmarks/results/scheme_audit_cli.json)
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -37,6 +43,7 @@ from features.contract import validate_tables
 from models.incentives.audit import AuditSettings, audit_table, scheme_scores, split_months
 from models.incentives.plan import HIGHER, Scheme, volume_scheme
 from models.io import write_json
+from models.simulation.export import write_world
 from models.simulation.generator import simulate_world
 from pipelines.commands.audit_scheme import audit_rows, learned_scheme
 from pipelines.params.kpi_weights import parse_kpi_weights
@@ -102,13 +109,36 @@ def within_team_correlation(rows: pd.DataFrame, score: np.ndarray) -> float:
     return float(spearmanr(centred["score"], centred["outcome"]).statistic)
 
 
+def cli_seconds() -> dict[str, Any]:
+    """Wall time of `channelwise audit-scheme` on a written default world (seed 42)."""
+    with tempfile.TemporaryDirectory() as root:
+        write_world(Path(root) / "world", 42, "default", "parquet")
+        command = [str(Path(sys.executable).parent / "channelwise"), "audit-scheme",
+                   "--scheme", str(ROOT / "docs/examples/scheme-volume.yaml"),
+                   "--data", str(Path(root) / "world"), "--out", str(Path(root) / "out"),
+                   "--params", str(ROOT / "params.yaml")]
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        return {"seconds": round(time.perf_counter() - started, 1), "bar_seconds": 60,
+                "load_average_1min": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),
+                "command": "channelwise audit-scheme --scheme docs/examples/scheme-volume.yaml "
+                           "--data <default world, seed 42> --out <temp>"}
+
+
 def main() -> None:
     """Run the worlds and write the JSON."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--truth-seeds", type=int, nargs="+", default=list(range(2001, 2013)))
     parser.add_argument("--out", type=Path,
                         default=ROOT / "benchmarks/results/scheme_audit.json")
+    parser.add_argument("--timing-only", action="store_true",
+                        help="time the CLI on the default world and write scheme_audit_cli.json")
     args = parser.parse_args()
+    if args.timing_only:
+        timing = cli_seconds()
+        write_json(ROOT / "benchmarks/results/scheme_audit_cli.json", timing)
+        print(f"audit-scheme on the default world: {timing['seconds']} s")
+        return
     worlds = []
     for seed in args.truth_seeds:
         worlds.append(one_world(seed))
