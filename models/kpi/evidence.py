@@ -147,6 +147,8 @@ class GainFacts:
         The phase whose outcome it is.
     floor : float
         The lower end of the interval a KPI needs above it to have evidence.
+    within_only : tuple of str
+        KPIs judged within teams only (volume KPIs); their rationale says so.
     """
 
     reduction: np.ndarray
@@ -157,6 +159,7 @@ class GainFacts:
     outcome: str
     phase: str
     floor: float = 0.0
+    within_only: tuple[str, ...] = ()
 
 
 def error_change(reduction: float) -> str:
@@ -187,6 +190,9 @@ def rationale(
     gain = (f"{facts.outcome} is predicted with {error_change(facts.reduction[position])} "
             f"squared error with {kpi} than with its values shuffled (90%: {low:.1%} to "
             f"{high:.1%} less), on {facts.n_teams} held-out teams over {facts.n_months} months")
+    if kpi in facts.within_only:
+        gain += (f", comparing each team with itself only (a team can inflate {kpi} without "
+                 "creating value, so its level across teams is not taken as evidence)")
     span = f"{interval['weight_low']:.2f}-{interval['weight_high']:.2f}"
     widened = "; interval widened to include the estimate" if interval["widened"] else ""
     if not has_evidence and not fallback:

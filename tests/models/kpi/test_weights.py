@@ -152,3 +152,12 @@ def test_a_volume_kpi_earns_nothing_from_its_team_level(default_rows: pd.DataFra
     open_to_levels = KpiWeightModel(random_state=0, within_only=()).fit(
         rows[columns], rows["outcome"], rows["team"], rows["month"])
     assert open_to_levels.weights_["activity_per_lead"] > 0.05  # what the rule prevents
+
+
+def test_volume_kpis_rationale_says_teams_are_compared_with_themselves(
+    default_model: KpiWeightModel,
+) -> None:
+    rationale = default_model.weight_table().set_index("kpi")["rationale"]
+    for kpi in ("leads", "activity_per_lead"):
+        assert "comparing each team with itself only" in rationale[kpi]
+    assert "comparing each team with itself" not in rationale["revenue"]
