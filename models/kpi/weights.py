@@ -170,7 +170,7 @@ class KpiWeightModel:
             reduction=total_gain / (total_loss + total_gain), reduction_low=np.asarray(low),
             reduction_high=np.asarray(high), n_teams=sizes[0], n_months=sizes[1],
             outcome=labels[0], phase=labels[1], floor=self.min_reduction,
-            within_only=tuple(name for name in names if name in self.within_only))
+            within_only=tuple(self.within_only))
 
     def weight_table(self) -> pd.DataFrame:
         """Return ``kpi, weight, weight_low, weight_high, direction, rationale``."""
