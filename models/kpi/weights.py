@@ -18,9 +18,10 @@ from models.kpi.evidence import GainFacts, WeightEvidence, weigh_evidence, weigh
 from models.kpi.levels import between_evidence, level_directions, team_levels
 from models.kpi.predictive import held_out_importance, team_totals
 
-__all__ = ["HIGHER", "LOWER", "BoosterSettings", "KpiWeightModel"]
+__all__ = ["GROUP_CORRELATION", "HIGHER", "LOWER", "BoosterSettings", "KpiWeightModel"]
 
 HIGHER, LOWER = "higher_is_better", "lower_is_better"
+GROUP_CORRELATION = 0.7  # the default: KPIs whose team levels correlate this much share the rise
 
 
 def normalised(gains: np.ndarray) -> np.ndarray:
@@ -75,7 +76,7 @@ class KpiWeightModel:
     def __init__(
         self, *, booster: BoosterSettings | None = None, n_splits: int = 5,
         n_cv_repeats: int = 5, n_permutations: int = 2, half_window: int = 6,
-        ridge_alpha: float = 10.0, group_correlation: float | None = 0.7,
+        ridge_alpha: float = 10.0, group_correlation: float | None = GROUP_CORRELATION,
         within_only: tuple[str, ...] = VOLUME_KPIS, min_reduction: float = 0.04,
         n_bootstrap: int = 1000, interval: float = 0.9, random_state: int = 0,
     ) -> None:

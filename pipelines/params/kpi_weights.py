@@ -8,7 +8,7 @@ from typing import Any
 from features.kpis import KpiWindows
 from models.kpi.phases import Phase
 from models.kpi.scorecard import TargetRule
-from models.kpi.weights import BoosterSettings
+from models.kpi.weights import GROUP_CORRELATION, BoosterSettings
 from pipelines.params import ParamsError, choice, integer, number
 
 SECTION = "kpi_weights"
@@ -28,8 +28,14 @@ class KpiWeightsParams:
 
 
 def _group_correlation(section: dict[str, Any]) -> float | None:
-    """``group_correlation``: null (each KPI swapped alone), else a number in (0, 1]."""
-    if section.get("group_correlation") is None:
+    """``group_correlation``: null (each KPI swapped alone), else a number in (0, 1].
+
+    A section without the key gets the model's default, so an older ``params.yaml`` runs
+    the current method rather than silently the one that swapped each KPI alone.
+    """
+    if "group_correlation" not in section:
+        return GROUP_CORRELATION
+    if section["group_correlation"] is None:
         return None
     value = number(section, "group_correlation", SECTION, 0.0, 1.0)
     if value <= 0.0:

@@ -82,6 +82,8 @@ def test_group_correlation_is_read_and_checked() -> None:
     assert parse_kpi_weights(section, seed=1).model["group_correlation"] == 0.7
     alone = parse_kpi_weights(section | {"group_correlation": None}, seed=1)
     assert alone.model["group_correlation"] is None
+    missing = {k: v for k, v in section.items() if k != "group_correlation"}
+    assert parse_kpi_weights(missing, seed=1).model["group_correlation"] == 0.7
     for bad in (0, -0.5, 1.5, "high"):
         with pytest.raises(ParamsError, match="group_correlation"):
             parse_kpi_weights(section | {"group_correlation": bad}, seed=1)
