@@ -19,9 +19,7 @@ import dataclasses
 import json
 import os
 import platform
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -33,9 +31,11 @@ from models.monitoring.drivers import rank_drivers, top_driver
 from models.monitoring.monitor import MonitorConfig, run_monitor
 from models.monitoring.value import observed_values
 from models.simulation.drift import KPI, SEGMENT_TYPE, Drift, DriftKind, start_time
-from models.simulation.export import write_world
 from models.simulation.generator import simulate_world
 from models.simulation.tables import end_of_data
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import time_command_on_world  # benchmarks/ is not a package
 
 # Seeds looked at while choosing the KPI definitions and defaults (never reported as results):
 # seed 1 by hand, then --tuning --seeds 5 runs (1101-1105, 1201-1205, 1301-1305, 1401-1405),
@@ -120,14 +120,7 @@ def first_detection(alerts: pd.DataFrame, bands: pd.DataFrame, drift: Drift,
 
 def cli_seconds(scale: str) -> dict[str, float]:
     """Wall time of `channelwise monitor` on a written world (seed 42), with the load average."""
-    with tempfile.TemporaryDirectory() as root:
-        write_world(Path(root) / "world", 42, scale, "parquet")
-        started = time.perf_counter()
-        subprocess.run([str(Path(sys.executable).parent / "channelwise"), "monitor", "--data",
-                        str(Path(root) / "world"), "--out", str(Path(root) / "out")],
-                       check=True, capture_output=True)
-        return {"seconds": round(time.perf_counter() - started, 1),
-                "load_average_1min": round(os.getloadavg()[0], 2)}
+    return time_command_on_world(["monitor", "--data", "{world}", "--out", "{out}"], scale)
 
 
 def false_alarms(alerts: pd.DataFrame) -> float:

@@ -27,9 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -43,10 +41,12 @@ from features.contract import validate_tables
 from models.incentives.audit import AuditSettings, audit_table, scheme_scores, split_months
 from models.incentives.plan import HIGHER, Scheme, volume_scheme
 from models.io import write_json
-from models.simulation.export import write_world
 from models.simulation.generator import simulate_world
 from pipelines.commands.audit_scheme import audit_rows, learned_scheme
 from pipelines.params.kpi_weights import parse_kpi_weights
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import time_command_on_world  # benchmarks/ is not a package
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTIVITY = Scheme("activity-only", {"activity_per_lead": 1.0}, {"activity_per_lead": HIGHER})
@@ -111,18 +111,12 @@ def within_team_correlation(rows: pd.DataFrame, score: np.ndarray) -> float:
 
 def cli_seconds() -> dict[str, Any]:
     """Wall time of `channelwise audit-scheme` on a written default world (seed 42)."""
-    with tempfile.TemporaryDirectory() as root:
-        write_world(Path(root) / "world", 42, "default", "parquet")
-        command = [str(Path(sys.executable).parent / "channelwise"), "audit-scheme",
-                   "--scheme", str(ROOT / "docs/examples/scheme-volume.yaml"),
-                   "--data", str(Path(root) / "world"), "--out", str(Path(root) / "out"),
-                   "--params", str(ROOT / "params.yaml")]
-        started = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
-        return {"seconds": round(time.perf_counter() - started, 1), "bar_seconds": 60,
-                "load_average_1min": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),
-                "command": "channelwise audit-scheme --scheme docs/examples/scheme-volume.yaml "
-                           "--data <default world, seed 42> --out <temp>"}
+    timing = time_command_on_world([
+        "audit-scheme", "--scheme", str(ROOT / "docs/examples/scheme-volume.yaml"),
+        "--data", "{world}", "--out", "{out}", "--params", str(ROOT / "params.yaml")])
+    command = ("channelwise audit-scheme --scheme docs/examples/scheme-volume.yaml "
+               "--data <default world, seed 42> --out <temp>")
+    return timing | {"bar_seconds": 60, "cpus": os.cpu_count(), "command": command}
 
 
 def main() -> None:
