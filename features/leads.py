@@ -1,8 +1,11 @@
 """Per-lead features and censoring-aware conversion labels, as of a cutoff.
 
 Features never see a lead's own funnel outcome: every column in `OUTCOME_COLUMNS` is
-dropped. The one use of ``converted_at`` is the team form (`features.team_form`): other
-leads' conversions observed strictly before this lead was created.
+dropped. Nor do they see identifiers (`features.contract_parse.ID_COLUMNS`, e.g.
+``referred_by``): an id says who, not what, so a model would learn each id's luck, and an id
+it has not seen means nothing to it. The one use of ``converted_at`` is the team form
+(`features.team_form`): other leads' conversions observed strictly before this lead was
+created.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from features._checks import DAY_SECONDS, require_columns, to_category_ready
+from features.contract_parse import ID_COLUMNS
 from features.team_form import DEFAULT_WINDOWS, team_form
 
 LEAD_COLUMNS = ("lead_id", "created_at", "channel")
@@ -45,8 +49,8 @@ def build_lead_features(
     ----------
     leads : pd.DataFrame
         Requires ``lead_id``, ``created_at``, ``channel``. Optional ``team`` and
-        ``touches`` pass through; every column in `OUTCOME_COLUMNS` is dropped,
-        and so is any other datetime column, because its date may fall after the
+        ``touches`` pass through; every column in `OUTCOME_COLUMNS` or `ID_COLUMNS` is
+        dropped, and so is any other datetime column, because its date may fall after the
         cutoff. The remaining columns are attributes: text becomes ``str``, and
         "True"/"False" text becomes ``bool``.
     cutoff : pd.Timestamp
@@ -72,6 +76,7 @@ def build_lead_features(
         for column in kept.columns
         if column not in _KNOWN_COLUMNS
         and column not in OUTCOME_COLUMNS
+        and column not in ID_COLUMNS
         and not pd.api.types.is_datetime64_any_dtype(kept[column].dtype)
     ]
     columns: dict[str, pd.Series] = {

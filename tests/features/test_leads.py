@@ -84,6 +84,14 @@ def test_outcome_columns_never_appear() -> None:
     assert not set(features.columns) & OUTCOME_COLUMNS
 
 
+def test_identifiers_are_not_features() -> None:
+    # Who referred a lead is an id: as a feature, the model would learn each referrer's luck.
+    leads = make_leads()
+    expected = build_lead_features(leads, CUTOFF)
+    referred = leads.assign(referred_by=["S001", None, "S002", "S001", None])
+    pd.testing.assert_frame_equal(build_lead_features(referred, CUTOFF), expected)
+
+
 def test_outcome_columns_do_not_change_output() -> None:
     leads = make_leads()
     # converted_at stays: other leads' earlier conversions make the team form, and
