@@ -1,7 +1,9 @@
 """All-staff referral credit against the simulator's truth -> benchmarks/results/referrals.json.
 
 On default-scale worlds with referrals, seeds 201-210 by default. Seeds 101-103 were used
-while designing the credit and the truth (TUNING_SEEDS); the reported seeds were not.
+while designing the credit and the truth (TUNING_SEEDS); the reported seeds were not. Seeds
+301-310 were run once, after the lead features stopped taking ``referred_by`` (session 25),
+as a set nobody had looked at (``--out benchmarks/results/referrals_fresh.json``).
 the pipeline's own models are fitted as the stages fit them: the lead model
 (train_conversion) and the new-customer CLTV per channel (train_cltv). Each staff member's
 credited expected value, ``sum(P(convert) x CLTV of the lead's channel)`` over the leads they
