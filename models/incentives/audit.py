@@ -23,6 +23,7 @@ from models.kpi.scorecard import percentile_scores
 AUDIT_COLUMNS = ("scheme", "rank_correlation", "rank_correlation_low", "rank_correlation_high",
                  "top_value_share", "gaming_gain")
 INFLATION = 1.2
+GAMEABLE_POINTS = 1.0  # a gaming gain of at least this many score points (of 100) can be bought
 
 
 @dataclass(frozen=True)
@@ -150,14 +151,26 @@ def audit_table(rows: pd.DataFrame, schemes: list[Scheme], settings: AuditSettin
                              ignore_index=True)
 
 
+def best_scheme(table: pd.DataFrame) -> str:
+    """Name the scheme to recommend: the best rank correlation among those that resist gaming.
+
+    A score that inflating volume can buy stops following value once people are paid on it,
+    however well it ranks the teams today (a busy team can also be a skilled one). Only when
+    every scheme can be gamed does the best rank correlation alone decide.
+    """
+    ordered = table.sort_values(["rank_correlation", "scheme"], ascending=[False, True])
+    robust = ordered.loc[ordered["gaming_gain"] < GAMEABLE_POINTS]
+    return str((robust if len(robust) else ordered).iloc[0]["scheme"])
+
+
 def verdict(row: pd.Series, best: str) -> str:
     """Say in one line whether a scheme's score follows value and whether it can be gamed."""
     rho, gain = float(row["rank_correlation"]), float(row["gaming_gain"])
     follows = ("follows the value teams create" if rho >= 0.3 else
                "barely follows the value teams create" if rho >= 0.1 else
                "does not follow the value teams create")
-    gamed = (f"; inflating leads and activity 20% buys {gain:.1f} score points" if gain >= 1.0
-             else "; inflating volume buys next to nothing")
+    gamed = (f"; inflating leads and activity 20% buys {gain:.1f} score points"
+             if gain >= GAMEABLE_POINTS else "; inflating volume buys next to nothing")
     lead = "best of the schemes: " if row["scheme"] == best else ""
     return f"{lead}{follows} (rank correlation {rho:.2f}){gamed}"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.incentives.audit import verdict
+from models.incentives.audit import best_scheme, verdict
 from models.report.html import (
     compact,
     esc,
@@ -66,7 +66,7 @@ def scheme_audit_section(inputs: ReportInputs) -> str:
     if audit is None or audit.empty:
         return section_html("scheme-audit", "Scheme audit", intro, missing_html(
             "Scheme audit", ["reports/scheme_audit.csv (channelwise audit-scheme)"]))
-    best = str(audit.iloc[0]["scheme"])
+    best = best_scheme(audit)
     shown = audit.assign(interval=[interval(lo, hi, 2) for lo, hi in zip(
         audit["rank_correlation_low"], audit["rank_correlation_high"], strict=True)])
     shown = shown.loc[:, list(AUDIT_HEADERS)]

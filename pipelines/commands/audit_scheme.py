@@ -137,7 +137,7 @@ def print_audit(table: pd.DataFrame, test: pd.DataFrame) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from models.incentives.audit import verdict
+    from models.incentives.audit import best_scheme, verdict
 
     out = Table(title=f"Scheme audit on {test['month'].nunique()} held-out months, "
                       f"{test['team'].nunique()} teams")
@@ -149,6 +149,6 @@ def print_audit(table: pd.DataFrame, test: pd.DataFrame) -> None:
                     f"{row['top_value_share']:.0%}", f"{row['gaming_gain']:.1f}")
     console = Console()
     console.print(out)
-    best = str(table.iloc[0]["scheme"])
+    best = best_scheme(table)
     for _, row in table.iterrows():
         console.print(Text(f"{row['scheme']}: {verdict(row, best)}"))

@@ -9,6 +9,7 @@ import pytest
 from models.incentives.audit import (
     AuditSettings,
     audit_table,
+    best_scheme,
     cross_team_correlation,
     gaming_gain,
     scheme_scores,
@@ -66,6 +67,13 @@ def test_the_audit_ranks_the_scheme_that_follows_value_first() -> None:
     assert table.iloc[1]["rank_correlation"] < 0.3
     assert "best of the schemes" in verdict(skill, "skill")
     assert "buys" in verdict(table.iloc[1], "skill")
+
+
+def test_a_scheme_that_can_be_gamed_is_not_recommended_over_one_that_cannot() -> None:
+    table = pd.DataFrame({"scheme": ["activity", "suggested", "volume"],
+                          "rank_correlation": [0.52, 0.48, -0.1], "gaming_gain": [13.8, 0.0, 9.0]})
+    assert best_scheme(table) == "suggested"
+    assert best_scheme(table.assign(gaming_gain=[13.8, 2.0, 9.0])) == "activity"  # all gameable
 
 
 def test_rank_correlation_compares_teams_within_each_month() -> None:
