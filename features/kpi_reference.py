@@ -16,10 +16,7 @@ changes the expectation, not the test.
   Wilcoxon-type score, about as efficient as the best test of a time-scale stretch and much
   more than a split at the median). A uniform change in conversion leaves it unchanged, so
   the cycle test does not echo the rate's.
-- Churn: expected lapses = the orders whose lapse deadline falls in the week (followed by
-  another order or not) x the reference share of such orders that were not followed. The
-  exposure carries the waves of orders and acquisitions a lapse echoes weeks later, so only
-  a change in how often customers stop buying is tested.
+- Churn: expected lapses = customers live in the week x the reference weekly lapse rate.
 
 The total's expectation is the sum of the channels' (indirect standardisation): a shift of
 the mix towards a channel that converts less is not a change in conversion.

@@ -223,40 +223,6 @@ def spend_matrix(spend: pd.DataFrame, segments: Segments, weeks: pd.DatetimeInde
     return out
 
 
-def due_orders(owner: np.ndarray, stamps: np.ndarray, n_customers: int, rows: np.ndarray,
-               codes: np.ndarray, n_codes: int, weeks: pd.DatetimeIndex,
-               windows: SeriesWindows) -> np.ndarray:
-    """Count, per segment and week, the orders whose lapse deadline falls in the week.
-
-    An order's deadline is its time plus the customer's lapse window as of that order
-    (``lapse_gaps`` times their mean gap so far, clipped as in :func:`churn_series`). It
-    counts whether or not another order followed before the deadline: a lapse is such an
-    order that nothing followed, so the share that lapse is the chance a customer stops
-    buying, whatever the number of orders that reach their deadline. ``owner`` and
-    ``stamps`` are the orders' customer positions and int64 nanosecond stamps; ``rows`` and
-    ``codes`` pair customers with segment codes (:meth:`Segments.expanded`).
-    """
-    from scipy import sparse
-
-    order = np.lexsort((stamps, owner))
-    owner, stamps = owner[order], stamps[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(owner)) + 1] if len(owner) else np.zeros(0, int)
-    group = np.repeat(starts, np.diff(np.r_[starts, len(owner)]))
-    rank = np.arange(len(owner)) - group
-    gap = np.where(rank > 0, (stamps - stamps[group]) / DAY_NS / np.maximum(rank, 1), np.inf)
-    lapse = np.clip(windows.lapse_gaps * gap, windows.lapse_min_days, windows.lapse_max_days)
-    deadline = stamps + lapse * DAY_NS
-    week_ns = weeks.as_unit("ns").asi8
-    position = np.searchsorted(week_ns, deadline, side="right") - 1
-    inside = (position >= 0) & (deadline < week_ns[np.clip(position, 0, None)] + WEEK_NS)
-    per_customer = sparse.csr_matrix(
-        (np.ones(int(inside.sum())), (owner[inside], position[inside])),
-        shape=(n_customers, len(weeks)))
-    membership = sparse.csr_matrix((np.ones(len(rows)), (codes, rows)),
-                                   shape=(n_codes, n_customers))
-    return np.asarray((membership @ per_customer).todense())
-
-
 def churn_series(customers: pd.DataFrame, orders: pd.DataFrame, segments: Segments,
                  weeks: pd.DatetimeIndex, windows: SeriesWindows,
                  ) -> KpiMatrix:
@@ -265,10 +231,7 @@ def churn_series(customers: pd.DataFrame, orders: pd.DataFrame, segments: Segmen
     Live: an order in the last ``active_days`` and not yet lapsed. Lapsed: no order for
     ``lapse_gaps`` times the customer's own mean gap between orders, clipped to
     [lapse_min_days, lapse_max_days] (the maximum with one order). Events and live customers
-    are summed over the trailing ``churn_weeks`` weeks; ``n`` is the live customers. The
-    test's expected lapses come from the orders due that week (:func:`due_orders`), not from
-    the live customers: a burst of orders or of new customers shows up as a burst of lapses
-    weeks later, and only the orders carry it.
+    are summed over the trailing ``churn_weeks`` weeks; ``n`` is the live customers.
     """
     ids = pd.Index(customers["customer_id"])
     owner = customer_codes(orders["customer_id"], ids)
@@ -302,8 +265,7 @@ def churn_series(customers: pd.DataFrame, orders: pd.DataFrame, segments: Segmen
         hits[:, position] = np.bincount(codes, weights=lapsed[rows], minlength=n_codes)
     events = lagged_sum(hits, windows.churn_weeks)
     exposed = lagged_sum(base, windows.churn_weeks)
-    due = due_orders(owner, stamps, n, rows, codes, n_codes, weeks, windows)
-    counts = rate_expectation(hits, due, windows.reference_weeks, windows.guard_weeks,
+    counts = rate_expectation(hits, base, windows.reference_weeks, windows.guard_weeks,
                               windows.min_rows, channel_parts(segments))
     return KpiMatrix(_ratio(events, exposed), exposed, counts)
 

@@ -9,13 +9,7 @@ from features.contract import Dataset
 from features.kpi_intensity import truncated_median
 from features.kpi_reference import lagged_sum as trailing_sum
 from features.kpi_segments import build_segments
-from features.kpi_series import (
-    SeriesWindows,
-    as_of_view,
-    build_kpi_series,
-    due_orders,
-    weekly_counts,
-)
+from features.kpi_series import SeriesWindows, as_of_view, build_kpi_series, weekly_counts
 
 
 def test_truncated_median_interpolates() -> None:
@@ -144,21 +138,3 @@ def test_period_counts_by_hand() -> None:
     assert at_risk[0, 0].tolist()[:2] == [2.0, 0.0]
     assert at_risk[0, 1].tolist()[:9] == [0.0, 2.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0]
     assert events[0, 1, 2] == 1.0 and events.sum() == 1.0
-
-
-def test_due_orders_count_every_order_at_its_lapse_deadline_by_hand() -> None:
-    # windows: lapse = clip(4 x mean gap, 21, 75) days
-    day = 86_400 * 10**9
-    monday = pd.Timestamp("2024-01-01").value
-    weeks = pd.date_range("2024-01-01", periods=16, freq="7D", unit="ns")
-    # customer 0: one order on day 0 -> deadline day 75 (week 10, days 70-76)
-    # customer 1: orders on days 0 and 10 -> the first one's deadline is day 75 (one order
-    # so far), the second's 10 + 4 x 10 = day 50 (week 7); followed or not, both count
-    owner = np.array([0, 1, 1])
-    stamps = monday + np.array([0, 0, 10]) * day
-    rows, codes = np.array([0, 1, 0, 1]), np.array([0, 0, 1, 2])  # total; segments 1 and 2
-    due = due_orders(owner, stamps, 2, rows, codes, 3, weeks, SeriesWindows())
-    assert due.shape == (3, 16)
-    assert due[0, 10] == 2 and due[0, 7] == 1 and due[0].sum() == 3
-    assert due[1].tolist() == [0.0] * 10 + [1.0] + [0.0] * 5
-    assert due[2, 7] == 1 and due[2, 10] == 1 and due[2].sum() == 2
