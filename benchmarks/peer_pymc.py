@@ -39,18 +39,12 @@ def fit_mmm(frame: pd.DataFrame, task: dict[str, Any]) -> tuple[Any, float, floa
     return mmm, seconds, rhat
 
 
-def weighted_response(weights: dict[str, float], scale: float) -> Any:
-    """Utility: posterior mean of sum over weeks and channels of w_c * contribution_c / scale.
-
-    ``scale`` (weeks x max weekly leads x the largest weight) brings the objective to about
-    one without moving its optimum. In currency units (millions per plan) SciPy's SLSQP
-    stopped with "Positive directional derivative for linesearch" in 5 of the 10 held-out
-    worlds of session 25.
-    """
+def weighted_response(weights: dict[str, float]) -> Any:
+    """Utility: posterior mean of sum over weeks and channels of w_c * contribution_c."""
     from pytensor.xtensor import as_xtensor
 
     def utility(samples: Any, budgets: Any) -> Any:
-        w = as_xtensor(np.array(list(weights.values())) / scale, dims=("channel",))
+        w = as_xtensor(np.array(list(weights.values())), dims=("channel",))
         return (as_xtensor(samples) * w).sum(dim=("date", "channel")).mean(dim="sample")
 
     return utility
@@ -84,10 +78,8 @@ def optimise(mmm: Any, frame: pd.DataFrame, task: dict[str, Any], variant: str) 
                           coords={"channel": channels, "bound": ["lower", "upper"]})
     kwargs: dict[str, Any] = {}
     if variant == "value":
-        scale = (task["weeks"] * float(frame["y"].abs().max())
-                 * max(task["value_per_lead"].values()))
         kwargs = {"response_variable": "channel_contribution_original_scale",
-                  "utility_function": weighted_response(task["value_per_lead"], scale)}
+                  "utility_function": weighted_response(task["value_per_lead"])}
     elif variant == "leads_scaled_objective":
         kwargs = {"utility_function": scaled_mean(float(frame["y"].abs().max()))}
     started = time.perf_counter()
