@@ -120,3 +120,20 @@ def rate_expectation(hits: np.ndarray, exposure: np.ndarray, reference_weeks: in
                                                                      guard_weeks)))
     known = np.nan_to_num(hits_ref, nan=0.0) >= max(min_events, 1)
     return hits, np.where(known, stratify_total(exposure * rate, parts), np.nan)
+
+
+def pool_lateness(cycle: Counts, stages: tuple[Counts | None, ...]) -> Counts:
+    """Add the stages' observed and expected lateness to the whole cycle's.
+
+    A slower cycle is slower at the stages its leads pass on the way (e.g. creation to MQL,
+    MQL to SQL), which the whole cycle's conversions show only weeks later. A stage adds to a
+    week only where its expectation is known; the cycle's own NaNs stay.
+    """
+    observed, expected = cycle[0].copy(), cycle[1].copy()
+    for stage in stages:
+        if stage is None:
+            continue
+        known = np.isfinite(stage[1])
+        observed = observed + np.where(known, stage[0], 0.0)
+        expected = expected + np.where(known, stage[1], 0.0)
+    return observed, expected

@@ -27,6 +27,7 @@ from features.kpi_reference import (
     channel_parts,
     funnel_expectation,
     lagged_sum,
+    pool_lateness,
     rate_expectation,
 )
 from features.kpi_segments import Segments, build_segments
@@ -140,10 +141,19 @@ def lead_series(leads: pd.DataFrame, segments: Segments, weeks: pd.DatetimeIndex
         out |= funnel_kpis(created, datetime_ns(leads["converted_at"]), segments, weeks,
                            windows, windows.horizon_days, ("lead_conversion_rate",
                                                            "conversion_cycle_days"))
-    if {"mql_at", "sql_at"} <= set(leads.columns) and "mql_to_sql_cycle_days" in kpis:
-        out |= funnel_kpis(datetime_ns(leads["mql_at"]), datetime_ns(leads["sql_at"]),
-                           segments, weeks, windows, windows.stage_horizon_days,
-                           (None, "mql_to_sql_cycle_days"))
+    stages = {"mql_at", "sql_at"} <= set(leads.columns)
+    if stages and kpis & {"mql_to_sql_cycle_days", "conversion_cycle_days"}:
+        mql = datetime_ns(leads["mql_at"])
+        step = funnel_kpis(mql, datetime_ns(leads["sql_at"]), segments, weeks, windows,
+                           windows.stage_horizon_days, (None, "mql_to_sql_cycle_days"))
+        if "mql_to_sql_cycle_days" in kpis:
+            out |= step
+        if "conversion_cycle_days" in out:  # the cycle's pace, tested at every stage passed
+            first = funnel_kpis(created, mql, segments, weeks, windows,
+                                windows.stage_horizon_days, (None, "lead_to_mql"))
+            cycle = out["conversion_cycle_days"]
+            out["conversion_cycle_days"] = cycle._replace(counts=pool_lateness(
+                cycle.counts, (first["lead_to_mql"].counts, step["mql_to_sql_cycle_days"].counts)))
     return out
 
 
