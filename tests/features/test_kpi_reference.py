@@ -6,6 +6,7 @@ import pytest
 from features.kpi_reference import (
     funnel_expectation,
     lagged_sum,
+    pool_lateness,
     rate_expectation,
     stratify_total,
 )
@@ -82,3 +83,13 @@ def test_a_later_pipeline_raises_lateness() -> None:
     _, (late, late_expected) = funnel_expectation(at_risk, events, 2, 1, 1,
                                                   np.array([], dtype=int))
     assert (late[0, 4:] > late_expected[0, 4:]).all()
+
+
+def test_pool_lateness_adds_the_known_stages_by_hand() -> None:
+    cycle = (np.array([[1.0, 2.0, 3.0]]), np.array([[np.nan, 2.0, 2.5]]))
+    stage = (np.array([[5.0, 6.0, 7.0]]), np.array([[5.0, np.nan, 6.0]]))
+    observed, expected = pool_lateness(cycle, (stage, None))
+    assert observed.tolist() == [[6.0, 2.0, 10.0]]  # week 1's stage has no expectation
+    assert np.isnan(expected[0, 0])  # the cycle's own gap stays
+    assert expected[0, 1:].tolist() == [2.0, 8.5]
+    assert cycle[0].tolist() == [[1.0, 2.0, 3.0]]  # inputs unchanged

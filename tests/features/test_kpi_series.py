@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from statistics import NormalDist
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -138,3 +140,65 @@ def test_period_counts_by_hand() -> None:
     assert at_risk[0, 0].tolist()[:2] == [2.0, 0.0]
     assert at_risk[0, 1].tolist()[:9] == [0.0, 2.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0]
     assert events[0, 1, 2] == 1.0 and events.sum() == 1.0
+
+
+def staged_world(slow_mql_from: int | None) -> Dataset:
+    """100 leads a day for 40 weeks: MQL after ~8 days (lognormal), SQL 10 days later, a
+    third won after 90 days.
+
+    From week ``slow_mql_from`` on, new leads take 1.5 times as long to MQL; every later
+    stamp keeps its time, so the conversions alone carry no sign of it.
+    """
+    start = pd.Timestamp("2024-01-01")
+    days = np.repeat(np.arange(40 * 7), 100)
+    created = start + pd.to_timedelta(days, unit="D") + pd.to_timedelta(
+        np.tile(np.arange(100) * 10, 40 * 7), unit="min")
+    quantiles = NormalDist().inv_cdf  # lognormal: an exponential's stretch is a rate drop
+    mql_days = np.tile([8.0 * np.exp(0.5 * quantiles((i + 0.5) / 100)) for i in range(100)],
+                       40 * 7)
+    if slow_mql_from is not None:
+        mql_days[days >= 7 * slow_mql_from] *= 1.5
+    won = np.tile(np.arange(100) % 3 == 0, 40 * 7)
+    ids = np.where(won, [f"C{i}" for i in range(len(days))], None)
+    leads = pd.DataFrame({
+        "lead_id": [f"L{i}" for i in range(len(days))], "created_at": created,
+        "channel": "a", "team": "t1",
+        "mql_at": created + pd.to_timedelta(mql_days, unit="D"),
+        "sql_at": created + pd.to_timedelta(mql_days + 10.0, unit="D"),
+        "converted_at": (created + pd.Timedelta(days=90)).where(won),
+        "customer_id": ids})
+    converted = leads.loc[won]
+    customers = pd.DataFrame({"customer_id": converted["customer_id"].to_numpy(),
+                              "acquired_at": converted["converted_at"].to_numpy(),
+                              "acquisition_channel": "a"})
+    orders = pd.DataFrame({"order_id": customers["customer_id"].to_numpy(),
+                           "customer_id": customers["customer_id"].to_numpy(),
+                           "ordered_at": customers["acquired_at"].to_numpy(), "revenue": 1.0})
+    spend = pd.DataFrame({"week": [start], "channel": ["a"], "spend": [1.0]})
+    return Dataset(customers=customers, orders=orders, spend=spend, leads=leads)
+
+
+def test_the_conversion_cycle_sees_a_slower_first_stage_before_any_conversion() -> None:
+    windows = SeriesWindows(reference_weeks=8, guard_weeks=2, min_rows=1)
+    as_of = pd.Timestamp("2024-01-01") + pd.Timedelta(weeks=34)
+    kpis = frozenset({"conversion_cycle_days"})
+
+    def cycle(data: Dataset) -> pd.DataFrame:
+        series = build_kpi_series(data, as_of, windows, kpis)
+        mine = (series["segment_type"] == "total") & (series["kpi"] == "conversion_cycle_days")
+        return series.loc[mine].set_index("week")
+
+    steady, slow = cycle(staged_world(None)), cycle(staged_world(30))
+    weeks = slow.index[slow.index >= pd.Timestamp("2024-01-01") + pd.Timedelta(weeks=31)]
+    assert len(weeks) == 2
+    # no change: the pooled lateness is as expected; a slower first stage: later than expected
+    np.testing.assert_allclose(steady.loc[weeks, "events"], steady.loc[weeks, "expected_events"],
+                               rtol=1e-6)
+    assert (slow.loc[weeks, "events"] > 1.03 * slow.loc[weeks, "expected_events"]).all()
+    # the conversions alone show nothing yet: without the stage stamps the test is quiet
+    plain = staged_world(30)
+    plain = Dataset(customers=plain.customers, orders=plain.orders, spend=plain.spend,
+                    leads=plain.leads.drop(columns=["mql_at", "sql_at"]))
+    quiet = cycle(plain)
+    np.testing.assert_allclose(quiet.loc[weeks, "events"], quiet.loc[weeks, "expected_events"],
+                               rtol=1e-6)
