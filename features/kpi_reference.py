@@ -24,11 +24,24 @@ the mix towards a channel that converts less is not a change in conversion.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from features.kpi_segments import Segments
 
 Counts = tuple[np.ndarray, np.ndarray]  # observed events, expected events (codes x weeks)
+
+
+class KpiMatrix(NamedTuple):
+    """One KPI's (segment x week) values and the rows behind them.
+
+    Rate KPIs add their weekly observed and expected events.
+    """
+
+    value: np.ndarray
+    n: np.ndarray
+    counts: Counts | None = None
 
 
 def lagged_sum(counts: np.ndarray, width: int, lag: int = 0) -> np.ndarray:
@@ -47,6 +60,12 @@ def lagged_sum(counts: np.ndarray, width: int, lag: int = 0) -> np.ndarray:
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     return np.divide(numerator, denominator, out=np.zeros(numerator.shape),
+                     where=denominator > 0)
+
+
+def ratio_or_nan(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """``numerator / denominator``, NaN where the denominator is not positive (no value)."""
+    return np.divide(numerator, denominator, out=np.full(numerator.shape, np.nan),
                      where=denominator > 0)
 
 

@@ -7,14 +7,13 @@ first cut at ``as_of``, so rows after it change nothing. Definitions: ``docs/mon
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from features._checks import DAY_NS, datetime_ns, monday_ns, require_columns
-from features.customers import customer_codes
+from features._checks import datetime_ns, monday_ns, require_columns
+from features.kpi_churn import churn_series
 from features.kpi_intensity import (
     NAT,
     WEEK_NS,
@@ -23,14 +22,15 @@ from features.kpi_intensity import (
     truncated_median,
 )
 from features.kpi_reference import (
-    Counts,
+    KpiMatrix,
     channel_parts,
     funnel_expectation,
     lagged_sum,
     pool_lateness,
-    rate_expectation,
+    ratio_or_nan,
 )
 from features.kpi_segments import Segments, build_segments
+from features.kpi_windows import SeriesWindows
 from features.kpis import customer_teams, value_within_days
 
 if TYPE_CHECKING:
@@ -41,39 +41,6 @@ KPI_SERIES = ("churn_rate", "conversion_cycle_days", "mql_to_sql_cycle_days",
 CUSTOMER_KPIS = frozenset({"churn_rate", "new_customers", "cac", "new_customer_value"})
 SERIES_COLUMNS = ("week", "kpi", "segment_type", "segment", "value", "n", "events",
                   "expected_events")
-
-
-class KpiMatrix(NamedTuple):
-    """One KPI's (segment x week) values and the rows behind them.
-
-    Rate KPIs add their weekly observed and expected events (:mod:`features.kpi_reference`).
-    """
-
-    value: np.ndarray
-    n: np.ndarray
-    counts: Counts | None = None
-
-
-
-@dataclass(frozen=True)
-class SeriesWindows:
-    """Windows of the weekly KPIs (days or weeks, as named); see ``docs/monitoring.md``."""
-
-    horizon_days: int = 120
-    stage_horizon_days: int = 60
-    period_weeks: int = 4
-    cac_weeks: int = 4
-    value_days: int = 30
-    value_weeks: int = 4
-    active_days: int = 180
-    churn_weeks: int = 4
-    lapse_gaps: float = 4.0
-    lapse_min_days: int = 21
-    lapse_max_days: int = 75  # < the 16-week churn budget
-    reference_weeks: int = 26  # expected events: the rates of these weeks ...
-    guard_weeks: int = 8       # ... ending this many weeks before the week
-    min_rows: int = 20
-    max_levels: int = 12
 
 
 def as_of_view(data: Dataset, as_of: pd.Timestamp) -> Dataset:
@@ -148,10 +115,10 @@ def lead_series(leads: pd.DataFrame, segments: Segments, weeks: pd.DatetimeIndex
                            windows.stage_horizon_days, (None, "mql_to_sql_cycle_days"))
         if "mql_to_sql_cycle_days" in kpis:
             out |= step
-        if "conversion_cycle_days" in out:  # the cycle's pace, tested at every stage passed
+        cycle = out.get("conversion_cycle_days")
+        if cycle is not None and cycle.counts is not None:  # its pace, at every stage passed
             first = funnel_kpis(created, mql, segments, weeks, windows,
                                 windows.stage_horizon_days, (None, "lead_to_mql"))
-            cycle = out["conversion_cycle_days"]
             out["conversion_cycle_days"] = cycle._replace(counts=pool_lateness(
                 cycle.counts, (first["lead_to_mql"].counts, step["mql_to_sql_cycle_days"].counts)))
     return out
@@ -204,16 +171,11 @@ def customer_series(data: Dataset, segments: Segments, weeks: pd.DatetimeIndex,
     new_window = lagged_sum(new, windows.cac_weeks)
     cost = lagged_sum(spend_matrix(data.spend, segments, weeks), windows.cac_weeks)
     out = {"new_customers": KpiMatrix(new, new),
-           "cac": KpiMatrix(_ratio(cost, new_window), new_window),
-           "new_customer_value": KpiMatrix(_ratio(value_sum, value_n), value_n)}
+           "cac": KpiMatrix(ratio_or_nan(cost, new_window), new_window),
+           "new_customer_value": KpiMatrix(ratio_or_nan(value_sum, value_n), value_n)}
     if "churn_rate" in kpis:
         out["churn_rate"] = churn_series(customers, orders, segments, weeks, windows)
     return out
-
-
-def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    return np.divide(numerator, denominator, out=np.full(numerator.shape, np.nan),
-                     where=denominator > 0)
 
 
 def spend_matrix(spend: pd.DataFrame, segments: Segments, weeks: pd.DatetimeIndex) -> np.ndarray:
@@ -231,53 +193,6 @@ def spend_matrix(spend: pd.DataFrame, segments: Segments, weeks: pd.DatetimeInde
         name = labels["segment"].iloc[code]
         out[code] = wide[name].to_numpy() if name in wide.columns else np.nan
     return out
-
-
-def churn_series(customers: pd.DataFrame, orders: pd.DataFrame, segments: Segments,
-                 weeks: pd.DatetimeIndex, windows: SeriesWindows,
-                 ) -> KpiMatrix:
-    """Weekly lapse rate: the share of customers live at a week's start who lapse in it.
-
-    Live: an order in the last ``active_days`` and not yet lapsed. Lapsed: no order for
-    ``lapse_gaps`` times the customer's own mean gap between orders, clipped to
-    [lapse_min_days, lapse_max_days] (the maximum with one order). Events and live customers
-    are summed over the trailing ``churn_weeks`` weeks; ``n`` is the live customers.
-    """
-    ids = pd.Index(customers["customer_id"])
-    owner = customer_codes(orders["customer_id"], ids)
-    stamps = datetime_ns(orders["ordered_at"])
-    keep = owner >= 0
-    owner, stamps = owner[keep], stamps[keep]
-    order = np.argsort(stamps, kind="stable")
-    owner, stamps = owner[order], stamps[order]
-    n = len(ids)
-    first, last, count = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n)
-    rows, codes = segments.expanded()
-    n_codes = len(segments.labels)
-    hits = np.zeros((n_codes, len(weeks)))
-    base = np.zeros((n_codes, len(weeks)))
-    lo = 0
-    origin = stamps[0] if len(stamps) else 0
-    for position, week in enumerate(weeks.as_unit("ns").asi8):  # state carried week to week
-        start = (int(week) - origin) / DAY_NS
-        gap = np.where(count > 1, (last - first) / np.maximum(count - 1, 1), np.inf)
-        lapse = np.clip(windows.lapse_gaps * gap, windows.lapse_min_days, windows.lapse_max_days)
-        live = ((start - last) <= windows.active_days) & ((start - last) <= lapse)
-        before = last.copy()
-        hi = int(np.searchsorted(stamps, int(week) + WEEK_NS))
-        days = (stamps[lo:hi] - origin) / DAY_NS
-        np.fmax.at(last, owner[lo:hi], days)
-        np.fmin.at(first, owner[lo:hi], days)
-        np.add.at(count, owner[lo:hi], 1.0)
-        lo = hi
-        lapsed = live & (last == before) & ((start + 7.0 - before) > lapse)
-        base[:, position] = np.bincount(codes, weights=live[rows], minlength=n_codes)
-        hits[:, position] = np.bincount(codes, weights=lapsed[rows], minlength=n_codes)
-    events = lagged_sum(hits, windows.churn_weeks)
-    exposed = lagged_sum(base, windows.churn_weeks)
-    counts = rate_expectation(hits, base, windows.reference_weeks, windows.guard_weeks,
-                              windows.min_rows, channel_parts(segments))
-    return KpiMatrix(_ratio(events, exposed), exposed, counts)
 
 
 def build_kpi_series(data: Dataset, as_of: pd.Timestamp, windows: SeriesWindows | None = None,

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from features.kpi_segments import TOTAL, restrict
-from features.kpi_series import KPI_SERIES, SeriesWindows, as_of_view, monitor_weeks, view_series
+from features.kpi_series import KPI_SERIES, as_of_view, monitor_weeks, view_series
+from features.kpi_windows import SeriesWindows
 from features.kpis import customer_teams
 from models.monitoring.alerts import AlertRule, find_alerts, recent
 from models.monitoring.bands import SERIES_KEYS, BandConfig, build_bands

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from features.kpi_series import SeriesWindows
+from features.kpi_windows import SeriesWindows
 from models.monitoring.alerts import AlertRule
 from models.monitoring.bands import BandConfig
 from models.monitoring.exposure import ExposureConfig

@@ -1,0 +1,26 @@
+"""Windows of the weekly KPI series, shared by the modules that compute them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SeriesWindows:
+    """Windows of the weekly KPIs (days or weeks, as named); see ``docs/monitoring.md``."""
+
+    horizon_days: int = 120
+    stage_horizon_days: int = 60
+    period_weeks: int = 4
+    cac_weeks: int = 4
+    value_days: int = 30
+    value_weeks: int = 4
+    active_days: int = 180
+    churn_weeks: int = 4
+    lapse_gaps: float = 4.0
+    lapse_min_days: int = 21
+    lapse_max_days: int = 75  # < the 16-week churn budget
+    reference_weeks: int = 26  # expected events: the rates of these weeks ...
+    guard_weeks: int = 8       # ... ending this many weeks before the week
+    min_rows: int = 20
+    max_levels: int = 12
