@@ -98,7 +98,10 @@ def lead_series(leads: pd.DataFrame, segments: Segments, weeks: pd.DatetimeIndex
                 ) -> dict[str, KpiMatrix]:
     """Lead KPIs: volume, conversion rate and cycle, MQL-to-SQL cycle (when columns exist).
 
-    Only the families holding a KPI of ``kpis`` are computed.
+    Only the families holding a KPI of ``kpis`` are computed. With ``mql_at`` and ``sql_at``,
+    the conversion cycle's tested lateness adds the passages to MQL and to SQL
+    (:func:`features.kpi_reference.pool_lateness`). The cycle is returned only when ``kpis``
+    asks for it, so that it always carries that test.
     """
     created = datetime_ns(leads["created_at"])
     counts = weekly_counts(created, segments, weeks)
@@ -108,6 +111,8 @@ def lead_series(leads: pd.DataFrame, segments: Segments, weeks: pd.DatetimeIndex
         out |= funnel_kpis(created, datetime_ns(leads["converted_at"]), segments, weeks,
                            windows, windows.horizon_days, ("lead_conversion_rate",
                                                            "conversion_cycle_days"))
+    if "conversion_cycle_days" not in kpis:  # computed with the rate, but not pooled
+        out.pop("conversion_cycle_days", None)
     stages = {"mql_at", "sql_at"} <= set(leads.columns)
     if stages and kpis & {"mql_to_sql_cycle_days", "conversion_cycle_days"}:
         mql = datetime_ns(leads["mql_at"])
