@@ -68,8 +68,9 @@ def overridden(settings: list[str]) -> MonitorConfig:
         part, field = name.split(".")
         inner = getattr(config, part)
         kind = type(getattr(inner, field))
+        parsed = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
         config = dataclasses.replace(config, **{part: dataclasses.replace(
-            inner, **{field: kind(value)})})
+            inner, **{field: parsed})})
     return config
 
 

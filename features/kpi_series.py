@@ -100,8 +100,8 @@ def lead_series(leads: pd.DataFrame, segments: Segments, weeks: pd.DatetimeIndex
 
     Only the families holding a KPI of ``kpis`` are computed. With ``mql_at`` and ``sql_at``,
     the conversion cycle's tested lateness adds the passages to MQL and to SQL
-    (:func:`features.kpi_reference.pool_lateness`). The cycle is returned only when ``kpis``
-    asks for it, so that it always carries that test.
+    (:func:`features.kpi_reference.pool_lateness`) unless ``windows.pool_stages`` is off.
+    The cycle is returned only when ``kpis`` asks for it, so that it always carries that test.
     """
     created = datetime_ns(leads["created_at"])
     counts = weekly_counts(created, segments, weeks)
@@ -121,7 +121,7 @@ def lead_series(leads: pd.DataFrame, segments: Segments, weeks: pd.DatetimeIndex
         if "mql_to_sql_cycle_days" in kpis:
             out |= step
         cycle = out.get("conversion_cycle_days")
-        if cycle is not None and cycle.counts is not None:  # its pace, at every stage passed
+        if windows.pool_stages and cycle is not None and cycle.counts is not None:
             first = funnel_kpis(created, mql, segments, weeks, windows,
                                 windows.stage_horizon_days, (None, "lead_to_mql"))
             out["conversion_cycle_days"] = cycle._replace(counts=pool_lateness(

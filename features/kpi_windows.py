@@ -11,6 +11,7 @@ class SeriesWindows:
 
     horizon_days: int = 120
     stage_horizon_days: int = 60
+    pool_stages: bool = True  # the conversion cycle's test adds the passages to MQL and SQL
     period_weeks: int = 4
     cac_weeks: int = 4
     value_days: int = 30

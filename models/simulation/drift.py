@@ -1,9 +1,11 @@
 """Injected KPI drifts: a change from a given week in one channel's or one team's truth.
 
-Three kinds, each recorded in ``truth.json``; each acts on what happens from the week on,
+Four kinds, each recorded in ``truth.json``; each acts on what happens from the week on,
 open leads and live customers included (a change in how deals close, not in new leads only):
 ``churn`` multiplies the lapsing hazard of one channel's customers,
 ``cycle`` stretches the time still to go to conversion of one team's leads,
+``closing`` stretches only the last stage, from SQL to conversion, of one team's leads
+(the earlier stages keep their pace: a hard case for a cycle test that pools the stages),
 ``conversion`` multiplies the chance that a conversion of one channel's leads still happens.
 """
 
@@ -17,21 +19,22 @@ import numpy as np
 import pandas as pd
 
 from features._checks import DAY_SECONDS
-from models.simulation.world import START_WEEK, ChannelSpec, TeamEffects
+from models.simulation.world import SQL_SHARE, START_WEEK, ChannelSpec, TeamEffects
 
 
 class DriftKind(StrEnum):
-    """What changes: a channel's churn hazard, a team's cycle or a channel's conversion rate."""
+    """What changes: a channel's churn, a team's cycle or last stage, a channel's conversion."""
 
     CHURN = "churn"
     CYCLE = "cycle"
+    CLOSING = "closing"
     CONVERSION = "conversion"
 
 
 SEGMENT_TYPE = {DriftKind.CHURN: "channel", DriftKind.CYCLE: "team",
-                DriftKind.CONVERSION: "channel"}
+                DriftKind.CLOSING: "team", DriftKind.CONVERSION: "channel"}
 KPI = {DriftKind.CHURN: "churn_rate", DriftKind.CYCLE: "conversion_cycle_days",
-       DriftKind.CONVERSION: "lead_conversion_rate"}
+       DriftKind.CLOSING: "conversion_cycle_days", DriftKind.CONVERSION: "lead_conversion_rate"}
 
 
 @dataclass(frozen=True)
@@ -43,12 +46,13 @@ class Drift:
     kind : DriftKind
         What changes.
     segment : str
-        The channel (churn, conversion) or team (cycle) it hits.
+        The channel (churn, conversion) or team (cycle, closing) it hits.
     start_week : int
         Week index (0 = the first simulated week) from which it applies.
     size : float
         Multiplier: of the hazard (churn, > 1 is faster lapsing), of the cycle length
-        (cycle, > 1 is slower) or of the conversion probability (conversion, < 1 is a drop).
+        (cycle, > 1 is slower), of the time from SQL to conversion (closing) or of the
+        conversion probability (conversion, < 1 is a drop).
     """
 
     kind: DriftKind
@@ -97,12 +101,17 @@ def apply_drift(latent: pd.DataFrame, drift: Drift, teams: TeamEffects,
     open_days = ((start - latent["created_at"]).dt.total_seconds() / DAY_SECONDS).clip(lower=0.0)
     cycle = latent["cycle_days"].to_numpy()
     after = cycle > open_days.to_numpy()
-    if drift.kind is DriftKind.CYCLE:
-        hit = after & (latent["team_idx"].to_numpy() == _index(teams.names, drift.segment, "team"))
-        stretched = open_days.to_numpy() + (cycle - open_days.to_numpy()) * drift.size
-        # where the stretch starts, so the funnel stages reached before it keep their times
+    if drift.kind in (DriftKind.CYCLE, DriftKind.CLOSING):
+        # where the stretch starts: the drift's start, or for ``closing`` the SQL stage if later
+        begin = open_days.to_numpy()
+        if drift.kind is DriftKind.CLOSING:
+            begin = np.maximum(begin, SQL_SHARE * cycle)
+        hit = (cycle > begin) & (
+            latent["team_idx"].to_numpy() == _index(teams.names, drift.segment, "team"))
+        stretched = begin + (cycle - begin) * drift.size
+        # recorded, so the funnel stages reached before the stretch keep their times
         return latent.assign(cycle_days=np.where(hit, stretched, cycle),
-                             stretch_from_days=np.where(hit, open_days.to_numpy(), np.nan),
+                             stretch_from_days=np.where(hit, begin, np.nan),
                              stretch=np.where(hit, drift.size, 1.0))
     channel = _index([spec.name for spec in channels], drift.segment, "channel")
     mine = latent["channel_idx"].to_numpy() == channel

@@ -14,6 +14,7 @@ import pandas as pd
 
 N_WEEKS = 156
 START_WEEK = pd.Timestamp("2023-01-02")  # a Monday
+MQL_SHARE, SQL_SHARE = 0.10, 0.35  # a lead reaches MQL and SQL at these shares of its cycle
 COMPANY_SIZES = ("1-10", "11-50", "51-200", "201-1000", "1000+")
 INDUSTRIES = ("software", "manufacturing", "retail", "finance", "healthcare", "education")
 REGIONS = ("NA", "EMEA", "APAC")

@@ -34,6 +34,8 @@ def parse_monitor(section: dict[str, Any], seed: int) -> MonitorParams:
         reference_weeks=level_weeks, guard_weeks=guard_weeks,
         horizon_days=_int(section, "horizon_days"),
         stage_horizon_days=_int(section, "stage_horizon_days"),
+        pool_stages=(flag(section, "pool_stages", SECTION) if "pool_stages" in section
+                     else SeriesWindows.pool_stages),  # added later: older files keep working
         period_weeks=_int(section, "period_weeks", 52),
         churn_weeks=_int(section, "churn_weeks", 52),
         active_days=_int(section, "active_days"),

@@ -202,3 +202,7 @@ def test_the_conversion_cycle_sees_a_slower_first_stage_before_any_conversion() 
     quiet = cycle(plain)
     np.testing.assert_allclose(quiet.loc[weeks, "events"], quiet.loc[weeks, "expected_events"],
                                rtol=1e-6)
+    # nor with the pooling switched off (params: monitor.pool_stages: false)
+    windows = SeriesWindows(reference_weeks=8, guard_weeks=2, min_rows=1, pool_stages=False)
+    unpooled = cycle(staged_world(30))
+    pd.testing.assert_frame_equal(unpooled, quiet)

@@ -78,3 +78,23 @@ def test_parse_drift_errors() -> None:
         parse_drift("speed:organic:1:2")
     with pytest.raises(ValueError, match="SIZE > 0"):
         parse_drift("churn:organic:1:0")
+
+
+def test_closing_stretches_only_the_time_after_sql() -> None:
+    teams = draw_team_effects(np.random.default_rng(0), 2)
+    out = apply_drift(latent(), Drift(DriftKind.CLOSING, "team_01", 10, 2.0), teams, CHANNELS,
+                      np.random.default_rng(0))
+    # lead 0: 20 days open at the start of a 50-day cycle; SQL is at 17.5 days, so the
+    # stretch starts at the drift (day 20): 30 days to go -> 60. Lead 1 (another team) and
+    # lead 2 (converted before the start) are unchanged.
+    assert out["cycle_days"].tolist()[:3] == [20 + 30 * 2.0, 30.0, 10.0]
+    assert stage_days(out, 0.35)[0] == pytest.approx(17.5)
+    # a lead of the team created after the start keeps its MQL and SQL times
+    fresh = latent().assign(team_idx=[0, 0, 0, 1])
+    out = apply_drift(fresh, Drift(DriftKind.CLOSING, "team_01", 10, 2.0), teams, CHANNELS,
+                      np.random.default_rng(0))
+    # lead 1: created a day after the start, 30-day cycle: SQL at 10.5 days, then 19.5 -> 39
+    assert out["cycle_days"].iloc[1] == pytest.approx(10.5 + 19.5 * 2.0)
+    assert stage_days(out, 0.10)[1] == pytest.approx(3.0)
+    assert stage_days(out, 0.35)[1] == pytest.approx(10.5)
+    assert stage_days(out, 1.0)[1] == pytest.approx(49.5)
