@@ -29,7 +29,8 @@ def simulate(
     drift: Annotated[list[str] | None, typer.Option(
         "--drift", help="Inject a KPI change, KIND:SEGMENT:WEEK:SIZE (repeatable): "
         "churn:<channel>:120:2 doubles the lapsing hazard from week 120, cycle:<team>:120:1.5 "
-        "slows a team by half, conversion:<channel>:120:0.5 halves a channel's conversions. "
+        "slows a team by half, closing:<team>:120:1.5 slows only its last stage (SQL to "
+        "won), conversion:<channel>:120:0.5 halves a channel's conversions. "
         "Recorded in truth.json.", show_default=False)] = None,
     kpi_world: Annotated[int | None, typer.Option(
         help="Truth seed of a varied KPI world (6-40 teams, conversion- or retention-driven "
