@@ -22,6 +22,7 @@ from features.kpi_intensity import (
     truncated_median,
 )
 from features.kpi_reference import (
+    Counts,
     KpiMatrix,
     channel_parts,
     funnel_expectation,
@@ -113,20 +114,29 @@ def lead_series(leads: pd.DataFrame, segments: Segments, weeks: pd.DatetimeIndex
                                                            "conversion_cycle_days"))
     if "conversion_cycle_days" not in kpis:  # computed with the rate, but not pooled
         out.pop("conversion_cycle_days", None)
-    stages = {"mql_at", "sql_at"} <= set(leads.columns)
-    if stages and kpis & {"mql_to_sql_cycle_days", "conversion_cycle_days"}:
-        mql = datetime_ns(leads["mql_at"])
-        step = funnel_kpis(mql, datetime_ns(leads["sql_at"]), segments, weeks, windows,
-                           windows.stage_horizon_days, (None, "mql_to_sql_cycle_days"))
-        if "mql_to_sql_cycle_days" in kpis:
-            out |= step
-        cycle = out.get("conversion_cycle_days")
-        if windows.pool_stages and cycle is not None and cycle.counts is not None:
-            first = funnel_kpis(created, mql, segments, weeks, windows,
-                                windows.stage_horizon_days, (None, "lead_to_mql"))
-            out["conversion_cycle_days"] = cycle._replace(counts=pool_lateness(
-                cycle.counts, (first["lead_to_mql"].counts, step["mql_to_sql_cycle_days"].counts)))
+    if not {"mql_at", "sql_at"} <= set(leads.columns):
+        return out
+    mql, sql = datetime_ns(leads["mql_at"]), datetime_ns(leads["sql_at"])
+    if "mql_to_sql_cycle_days" in kpis:
+        out |= funnel_kpis(mql, sql, segments, weeks, windows, windows.stage_horizon_days,
+                           (None, "mql_to_sql_cycle_days"))
+    cycle, step = out.get("conversion_cycle_days"), out.get("mql_to_sql_cycle_days")
+    if windows.pool_stages and cycle is not None and cycle.counts is not None:
+        passages = (stage_lateness(created, mql, segments, weeks, windows),
+                    step.counts if step is not None
+                    else stage_lateness(mql, sql, segments, weeks, windows))
+        out["conversion_cycle_days"] = cycle._replace(
+            counts=pool_lateness(cycle.counts, passages))
     return out
+
+
+def stage_lateness(start_ns: np.ndarray, end_ns: np.ndarray, segments: Segments,
+                   weeks: pd.DatetimeIndex, windows: SeriesWindows) -> Counts:
+    """Observed and expected lateness of one stage's passages: the evidence, not the KPI."""
+    at_risk, events = period_counts(start_ns, end_ns, segments, weeks,
+                                    windows.stage_horizon_days)
+    return funnel_expectation(at_risk, events, windows.reference_weeks, windows.guard_weeks,
+                              windows.min_rows, channel_parts(segments))[1]
 
 
 def funnel_kpis(start_ns: np.ndarray, end_ns: np.ndarray, segments: Segments,
