@@ -1,7 +1,10 @@
-"""Weekly churn: the lapse rate of live customers, each relative to their own purchase rhythm.
+"""Weekly churn: the lapse rate of live customers, and the evidence test behind its alerts.
 
 Customers are non-contractual, so nobody cancels: a customer *lapses* once silent for several
-of their own gaps between orders. Definitions and why: ``docs/monitoring.md``.
+of their own gaps between orders. That weekly lapse rate is the series a manager reads. Its
+alerts are tested on finer evidence: each week, every customer's orders against what their
+own purchase rhythm and silence so far predict (:func:`alive_evidence`). Definitions and
+why: ``docs/monitoring.md``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import pandas as pd
 from features._checks import DAY_NS, WEEK_NS, datetime_ns
 from features.customers import customer_codes
 from features.kpi_reference import (
+    Counts,
     KpiMatrix,
     channel_parts,
     lagged_sum,
@@ -25,6 +29,20 @@ if TYPE_CHECKING:
     from features.kpi_segments import Segments
     from features.kpi_windows import SeriesWindows
 
+MIN_ALIVE = 0.02  # customers below this posterior P(alive) add nothing to the evidence test
+NO_REPEATS_GAP_DAYS = 60.0  # prior mean gap before any customer has a second order
+
+
+def _sorted_orders(customers: pd.DataFrame, orders: pd.DataFrame,
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Each order's customer position and time (ns), sorted by time; unknown customers dropped."""
+    owner = customer_codes(orders["customer_id"], pd.Index(customers["customer_id"]))
+    stamps = datetime_ns(orders["ordered_at"])
+    keep = owner >= 0
+    owner, stamps = owner[keep], stamps[keep]
+    order = np.argsort(stamps, kind="stable")
+    return owner[order], stamps[order]
+
 
 def churn_series(customers: pd.DataFrame, orders: pd.DataFrame, segments: Segments,
                  weeks: pd.DatetimeIndex, windows: SeriesWindows,
@@ -34,19 +52,28 @@ def churn_series(customers: pd.DataFrame, orders: pd.DataFrame, segments: Segmen
     Live: an order in the last ``active_days`` and not yet lapsed. Lapsed: no order for
     ``lapse_gaps`` times the customer's own mean gap between orders, clipped to
     [lapse_min_days, lapse_max_days] (the maximum with one order). Events and live customers
-    are summed over the trailing ``churn_weeks`` weeks; ``n`` is the live customers.
+    are summed over the trailing ``churn_weeks`` weeks; ``n`` is the live customers. The
+    test's events are the alive evidence (:func:`alive_evidence`) when
+    ``windows.churn_evidence``, else the lapses against the live customers.
     """
-    ids = pd.Index(customers["customer_id"])
-    owner = customer_codes(orders["customer_id"], ids)
-    stamps = datetime_ns(orders["ordered_at"])
-    keep = owner >= 0
-    owner, stamps = owner[keep], stamps[keep]
-    order = np.argsort(stamps, kind="stable")
-    owner, stamps = owner[order], stamps[order]
-    n = len(ids)
-    first, last, count = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n)
+    owner, stamps = _sorted_orders(customers, orders)
     rows, codes = segments.expanded()
-    n_codes = len(segments.labels)
+    hits, base = lapse_counts(owner, stamps, len(customers), rows, codes,
+                              len(segments.labels), weeks, windows)
+    tested = (alive_evidence(owner, stamps, len(customers), rows, codes, len(segments.labels),
+                             weeks, windows) if windows.churn_evidence else (hits, base))
+    counts = rate_expectation(*tested, windows.reference_weeks, windows.guard_weeks,
+                              windows.min_rows, channel_parts(segments))
+    exposed = lagged_sum(base, windows.churn_weeks)
+    return KpiMatrix(ratio_or_nan(lagged_sum(hits, windows.churn_weeks), exposed), exposed,
+                     counts)
+
+
+def lapse_counts(owner: np.ndarray, stamps: np.ndarray, n: int, rows: np.ndarray,
+                 codes: np.ndarray, n_codes: int, weeks: pd.DatetimeIndex,
+                 windows: SeriesWindows) -> Counts:
+    """Per (segment, week): customers who lapse in the week, and customers live at its start."""
+    first, last, count = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n)
     hits = np.zeros((n_codes, len(weeks)))
     base = np.zeros((n_codes, len(weeks)))
     lo = 0
@@ -66,8 +93,83 @@ def churn_series(customers: pd.DataFrame, orders: pd.DataFrame, segments: Segmen
         lapsed = live & (last == before) & ((start + 7.0 - before) > lapse)
         base[:, position] = np.bincount(codes, weights=live[rows], minlength=n_codes)
         hits[:, position] = np.bincount(codes, weights=lapsed[rows], minlength=n_codes)
-    events = lagged_sum(hits, windows.churn_weeks)
-    exposed = lagged_sum(base, windows.churn_weeks)
-    counts = rate_expectation(hits, base, windows.reference_weeks, windows.guard_weeks,
-                              windows.min_rows, channel_parts(segments))
-    return KpiMatrix(ratio_or_nan(events, exposed), exposed, counts)
+    return hits, base
+
+
+def _death_density(days: np.ndarray, scale: np.ndarray, shape: np.ndarray,
+                   hazard: float) -> np.ndarray:
+    """Density of dying ``days`` after the last order with no order since.
+
+    Lifetimes are exponential (``hazard`` per day); purchase rates are gamma
+    (``shape``, rate ``scale`` days), so P(no order in ``days`` | alive) is
+    ``(scale / (scale + days)) ** shape``.
+    """
+    return hazard * np.exp(-hazard * days) * (scale / (scale + days)) ** shape
+
+
+def _simpson(low: np.ndarray, high: np.ndarray, scale: np.ndarray, shape: np.ndarray,
+             hazard: float) -> np.ndarray:
+    """Integral of :func:`_death_density` from ``low`` to ``high`` (at most a week apart)."""
+    mid = 0.5 * (low + high)
+    return (high - low) / 6.0 * (_death_density(low, scale, shape, hazard)
+                                 + 4.0 * _death_density(mid, scale, shape, hazard)
+                                 + _death_density(high, scale, shape, hazard))
+
+
+def alive_evidence(owner: np.ndarray, stamps: np.ndarray, n: int, rows: np.ndarray,
+                   codes: np.ndarray, n_codes: int, weeks: pd.DatetimeIndex,
+                   windows: SeriesWindows) -> Counts:
+    """Per (segment, week): the score test of the lapsing hazard on the week's orders.
+
+    Each customer is a Pareto/NBD-style process: orders at a gamma-distributed rate (prior:
+    one order per the median gap of the repeat customers so far, updated by the customer's
+    own orders) until an exponential lifetime ends (``churn_lifetime_days`` on average). At
+    a week's start a customer silent for ``s`` days is alive with posterior probability
+    ``pi`` and, if alive, orders within the week with probability ``q``. The score of the
+    log hazard is then ``w * (silent - (1 - pi q))`` with ``w = (1 - pi) / (1 - pi q)``: a
+    silence weighs in proportion to the doubt the customer is alive. Events are the
+    weighted silences; exposure their expectation ``w (1 - pi q)``, calibrated by the
+    reference rate like the other rates. Customers just seen ordering (``pi`` near 1) and
+    long gone (``pi`` below :data:`MIN_ALIVE`) carry no information and are left out.
+    """
+    first, last, count = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n)
+    scale, shape = np.full(n, np.nan), np.ones(n)
+    dead, integrated = np.zeros(n), np.zeros(n)  # P(died since the last order, silent) so far
+    hits = np.zeros((n_codes, len(weeks)))
+    base = np.zeros((n_codes, len(weeks)))
+    hazard = 1.0 / windows.churn_lifetime_days
+    lo = 0
+    origin = stamps[0] if len(stamps) else 0
+    for position, week in enumerate(weeks.as_unit("ns").asi8):  # state carried week to week
+        silence = (int(week) - origin) / DAY_NS - last
+        seen = np.isfinite(last)
+        with np.errstate(invalid="ignore"):
+            dead = np.where(seen, dead + _simpson(integrated, silence, scale, shape, hazard), 0.0)
+            alive = np.exp(-hazard * silence) * (scale / (scale + silence)) ** shape
+            pi = np.where(seen, alive / (alive + dead), 0.0)
+            q = np.where(seen, 1.0 - ((scale + silence) / (scale + silence + 7.0)) ** shape, 0.0)
+        integrated = np.where(seen, silence, 0.0)
+        tracked = seen & (silence <= windows.churn_track_days) & (pi >= MIN_ALIVE)
+        expected_silent = 1.0 - pi * q
+        weight = np.where(tracked, (1.0 - pi) / np.maximum(expected_silent, 1e-12), 0.0)
+        before = last.copy()
+        hi = int(np.searchsorted(stamps, int(week) + WEEK_NS))
+        days = (stamps[lo:hi] - origin) / DAY_NS
+        np.fmax.at(last, owner[lo:hi], days)
+        np.fmin.at(first, owner[lo:hi], days)
+        np.add.at(count, owner[lo:hi], 1.0)
+        lo = hi
+        ordered = np.isfinite(last) & ~(last == before)
+        base[:, position] = np.bincount(codes, weights=(weight * expected_silent)[rows],
+                                        minlength=n_codes)
+        hits[:, position] = np.bincount(codes, weights=(weight * ~ordered)[rows],
+                                        minlength=n_codes)
+        # an order restarts the customer's silence and updates their rate's posterior
+        repeat = count > 1
+        prior_gap = (float(np.median(((last - first) / np.maximum(count - 1, 1))[repeat]))
+                     if repeat.any() else NO_REPEATS_GAP_DAYS)
+        scale = np.where(ordered, prior_gap + (last - first), scale)
+        shape = np.where(ordered, count, shape)
+        dead = np.where(ordered, 0.0, dead)
+        integrated = np.where(ordered, 0.0, integrated)
+    return hits, base

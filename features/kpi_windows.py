@@ -21,6 +21,9 @@ class SeriesWindows:
     lapse_gaps: float = 4.0
     lapse_min_days: int = 21
     lapse_max_days: int = 75  # < the 16-week churn budget
+    churn_evidence: bool = True  # churn alerts test each customer's orders, not the lapses
+    churn_lifetime_days: float = 650.0  # mean customer lifetime the evidence test assumes
+    churn_track_days: int = 730  # customers silent longer leave the evidence test
     reference_weeks: int = 26  # expected events: the rates of these weeks ...
     guard_weeks: int = 8       # ... ending this many weeks before the week
     min_rows: int = 20
