@@ -39,7 +39,13 @@ def parse_monitor(section: dict[str, Any], seed: int) -> MonitorParams:
         period_weeks=_int(section, "period_weeks", 52),
         churn_weeks=_int(section, "churn_weeks", 52),
         active_days=_int(section, "active_days"),
-        lapse_gaps=number(section, "lapse_gaps", SECTION, 1.0, 100.0))
+        lapse_gaps=number(section, "lapse_gaps", SECTION, 1.0, 100.0),
+        # added later: a file without them keeps the defaults
+        churn_evidence=(flag(section, "churn_evidence", SECTION) if "churn_evidence" in section
+                        else SeriesWindows.churn_evidence),
+        churn_lifetime_days=(number(section, "churn_lifetime_days", SECTION, 30.0, 36500.0)
+                             if "churn_lifetime_days" in section
+                             else SeriesWindows.churn_lifetime_days))
     bands = BandConfig(
         interval_level=number(section, "interval_level", SECTION, 0.5, 0.9999),
         level_weeks=level_weeks, guard_weeks=guard_weeks,

@@ -1,4 +1,4 @@
-"""Params of stage ``monitor``: the stage pooling switch."""
+"""Params of stage ``monitor``: the switches added after the first release."""
 
 from __future__ import annotations
 
@@ -25,3 +25,20 @@ def test_pool_stages_is_read_and_defaults_to_on_when_missing() -> None:
 def test_pool_stages_must_be_true_or_false() -> None:
     with pytest.raises(ParamsError, match=r"monitor\.pool_stages"):
         parse_monitor(SECTION | {"pool_stages": "yes"}, seed=0)
+
+
+def test_the_churn_evidence_settings_are_read_and_default_when_missing() -> None:
+    windows = parse_monitor(SECTION, seed=0).config.windows
+    assert windows.churn_evidence is True and windows.churn_lifetime_days == 650.0
+    changed = parse_monitor(SECTION | {"churn_evidence": False, "churn_lifetime_days": 365},
+                            seed=0).config.windows
+    assert changed.churn_evidence is False and changed.churn_lifetime_days == 365.0
+    older = {key: value for key, value in SECTION.items()
+             if key not in ("churn_evidence", "churn_lifetime_days")}
+    assert parse_monitor(older, seed=0).config.windows == windows
+
+
+@pytest.mark.parametrize(("key", "value"), [("churn_evidence", 1), ("churn_lifetime_days", 5)])
+def test_bad_churn_evidence_settings_name_the_key(key: str, value: object) -> None:
+    with pytest.raises(ParamsError, match=rf"monitor\.{key}"):
+        parse_monitor(SECTION | {key: value}, seed=0)
