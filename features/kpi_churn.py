@@ -9,7 +9,8 @@ why: ``docs/monitoring.md``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -33,15 +34,62 @@ MIN_ALIVE = 0.02  # customers below this posterior P(alive) add nothing to the e
 NO_REPEATS_GAP_DAYS = 60.0  # prior mean gap before any customer has a second order
 
 
-def _sorted_orders(customers: pd.DataFrame, orders: pd.DataFrame,
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Each order's customer position and time (ns), sorted by time; unknown customers dropped."""
+class OrderHistory(NamedTuple):
+    """Every order's customer position and time (ns), sorted by time, and the customer count."""
+
+    owner: np.ndarray
+    stamps: np.ndarray
+    n_customers: int
+
+
+def order_history(customers: pd.DataFrame, orders: pd.DataFrame) -> OrderHistory:
+    """Return the orders of known customers sorted by time (unknown customers' dropped)."""
     owner = customer_codes(orders["customer_id"], pd.Index(customers["customer_id"]))
     stamps = datetime_ns(orders["ordered_at"])
     keep = owner >= 0
     owner, stamps = owner[keep], stamps[keep]
     order = np.argsort(stamps, kind="stable")
-    return owner[order], stamps[order]
+    return OrderHistory(owner[order], stamps[order], len(customers))
+
+
+class _OrderClock:
+    """Each customer's first and last order (days from the first order) and order count.
+
+    Advanced week by week through an :class:`OrderHistory`.
+    """
+
+    def __init__(self, history: OrderHistory) -> None:
+        self.history = history
+        self.origin = int(history.stamps[0]) if len(history.stamps) else 0
+        n = history.n_customers
+        self.first, self.last, self.count = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n)
+        self._next = 0
+
+    def day(self, stamp_ns: int) -> float:
+        return (stamp_ns - self.origin) / DAY_NS
+
+    def mean_gap(self) -> np.ndarray:
+        """Mean days between a customer's orders (meaningful with two orders or more)."""
+        return (self.last - self.first) / np.maximum(self.count - 1, 1)
+
+    def advance(self, until_ns: int) -> np.ndarray:
+        """Apply the orders placed before ``until_ns``; return who ordered among them."""
+        before = self.last.copy()
+        hi = int(np.searchsorted(self.history.stamps, until_ns))
+        owner = self.history.owner[self._next:hi]
+        days = (self.history.stamps[self._next:hi] - self.origin) / DAY_NS
+        np.fmax.at(self.last, owner, days)
+        np.fmin.at(self.first, owner, days)
+        np.add.at(self.count, owner, 1.0)
+        self._next = hi
+        return np.isfinite(self.last) & (self.last != before)
+
+
+def _segment_sum(segments: Segments) -> Callable[[np.ndarray], np.ndarray]:
+    """Return a function that sums a per-customer array over each segment's customers."""
+    rows, codes = segments.expanded()
+    n_codes = len(segments.labels)
+    return lambda values: np.bincount(codes, weights=values[rows], minlength=n_codes)
 
 
 def churn_series(customers: pd.DataFrame, orders: pd.DataFrame, segments: Segments,
@@ -56,12 +104,10 @@ def churn_series(customers: pd.DataFrame, orders: pd.DataFrame, segments: Segmen
     test's events are the alive evidence (:func:`alive_evidence`) when
     ``windows.churn_evidence``, else the lapses against the live customers.
     """
-    owner, stamps = _sorted_orders(customers, orders)
-    rows, codes = segments.expanded()
-    hits, base = lapse_counts(owner, stamps, len(customers), rows, codes,
-                              len(segments.labels), weeks, windows)
-    tested = (alive_evidence(owner, stamps, len(customers), rows, codes, len(segments.labels),
-                             weeks, windows) if windows.churn_evidence else (hits, base))
+    history = order_history(customers, orders)
+    hits, base = lapse_counts(history, segments, weeks, windows)
+    tested = (alive_evidence(history, segments, weeks, windows) if windows.churn_evidence
+              else (hits, base))
     counts = rate_expectation(*tested, windows.reference_weeks, windows.guard_weeks,
                               windows.min_rows, channel_parts(segments))
     exposed = lagged_sum(base, windows.churn_weeks)
@@ -69,30 +115,22 @@ def churn_series(customers: pd.DataFrame, orders: pd.DataFrame, segments: Segmen
                      counts)
 
 
-def lapse_counts(owner: np.ndarray, stamps: np.ndarray, n: int, rows: np.ndarray,
-                 codes: np.ndarray, n_codes: int, weeks: pd.DatetimeIndex,
+def lapse_counts(history: OrderHistory, segments: Segments, weeks: pd.DatetimeIndex,
                  windows: SeriesWindows) -> Counts:
     """Per (segment, week): customers who lapse in the week, and customers live at its start."""
-    first, last, count = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n)
-    hits = np.zeros((n_codes, len(weeks)))
-    base = np.zeros((n_codes, len(weeks)))
-    lo = 0
-    origin = stamps[0] if len(stamps) else 0
+    clock, total = _OrderClock(history), _segment_sum(segments)
+    hits = np.zeros((len(segments.labels), len(weeks)))
+    base = np.zeros_like(hits)
     for position, week in enumerate(weeks.as_unit("ns").asi8):  # state carried week to week
-        start = (int(week) - origin) / DAY_NS
-        gap = np.where(count > 1, (last - first) / np.maximum(count - 1, 1), np.inf)
+        start = clock.day(int(week))
+        gap = np.where(clock.count > 1, clock.mean_gap(), np.inf)
         lapse = np.clip(windows.lapse_gaps * gap, windows.lapse_min_days, windows.lapse_max_days)
-        live = ((start - last) <= windows.active_days) & ((start - last) <= lapse)
-        before = last.copy()
-        hi = int(np.searchsorted(stamps, int(week) + WEEK_NS))
-        days = (stamps[lo:hi] - origin) / DAY_NS
-        np.fmax.at(last, owner[lo:hi], days)
-        np.fmin.at(first, owner[lo:hi], days)
-        np.add.at(count, owner[lo:hi], 1.0)
-        lo = hi
-        lapsed = live & (last == before) & ((start + 7.0 - before) > lapse)
-        base[:, position] = np.bincount(codes, weights=live[rows], minlength=n_codes)
-        hits[:, position] = np.bincount(codes, weights=lapsed[rows], minlength=n_codes)
+        silence = start - clock.last
+        live = (silence <= windows.active_days) & (silence <= lapse)
+        ordered = clock.advance(int(week) + WEEK_NS)
+        lapsed = live & ~ordered & ((silence + 7.0) > lapse)
+        base[:, position] = total(live)
+        hits[:, position] = total(lapsed)
     return hits, base
 
 
@@ -116,8 +154,7 @@ def _simpson(low: np.ndarray, high: np.ndarray, scale: np.ndarray, shape: np.nda
                                  + _death_density(high, scale, shape, hazard))
 
 
-def alive_evidence(owner: np.ndarray, stamps: np.ndarray, n: int, rows: np.ndarray,
-                   codes: np.ndarray, n_codes: int, weeks: pd.DatetimeIndex,
+def alive_evidence(history: OrderHistory, segments: Segments, weeks: pd.DatetimeIndex,
                    windows: SeriesWindows) -> Counts:
     """Per (segment, week): the score test of the lapsing hazard on the week's orders.
 
@@ -132,17 +169,16 @@ def alive_evidence(owner: np.ndarray, stamps: np.ndarray, n: int, rows: np.ndarr
     reference rate like the other rates. Customers just seen ordering (``pi`` near 1) and
     long gone (``pi`` below :data:`MIN_ALIVE`) carry no information and are left out.
     """
-    first, last, count = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n)
+    clock, total = _OrderClock(history), _segment_sum(segments)
+    n = history.n_customers
     scale, shape = np.full(n, np.nan), np.ones(n)
     dead, integrated = np.zeros(n), np.zeros(n)  # P(died since the last order, silent) so far
-    hits = np.zeros((n_codes, len(weeks)))
-    base = np.zeros((n_codes, len(weeks)))
+    hits = np.zeros((len(segments.labels), len(weeks)))
+    base = np.zeros_like(hits)
     hazard = 1.0 / windows.churn_lifetime_days
-    lo = 0
-    origin = stamps[0] if len(stamps) else 0
     for position, week in enumerate(weeks.as_unit("ns").asi8):  # state carried week to week
-        silence = (int(week) - origin) / DAY_NS - last
-        seen = np.isfinite(last)
+        silence = clock.day(int(week)) - clock.last
+        seen = np.isfinite(clock.last)
         with np.errstate(invalid="ignore"):
             dead = np.where(seen, dead + _simpson(integrated, silence, scale, shape, hazard), 0.0)
             alive = np.exp(-hazard * silence) * (scale / (scale + silence)) ** shape
@@ -152,24 +188,15 @@ def alive_evidence(owner: np.ndarray, stamps: np.ndarray, n: int, rows: np.ndarr
         tracked = seen & (silence <= windows.churn_track_days) & (pi >= MIN_ALIVE)
         expected_silent = 1.0 - pi * q
         weight = np.where(tracked, (1.0 - pi) / np.maximum(expected_silent, 1e-12), 0.0)
-        before = last.copy()
-        hi = int(np.searchsorted(stamps, int(week) + WEEK_NS))
-        days = (stamps[lo:hi] - origin) / DAY_NS
-        np.fmax.at(last, owner[lo:hi], days)
-        np.fmin.at(first, owner[lo:hi], days)
-        np.add.at(count, owner[lo:hi], 1.0)
-        lo = hi
-        ordered = np.isfinite(last) & ~(last == before)
-        base[:, position] = np.bincount(codes, weights=(weight * expected_silent)[rows],
-                                        minlength=n_codes)
-        hits[:, position] = np.bincount(codes, weights=(weight * ~ordered)[rows],
-                                        minlength=n_codes)
+        ordered = clock.advance(int(week) + WEEK_NS)
+        base[:, position] = total(weight * expected_silent)
+        hits[:, position] = total(weight * ~ordered)
         # an order restarts the customer's silence and updates their rate's posterior
-        repeat = count > 1
-        prior_gap = (float(np.median(((last - first) / np.maximum(count - 1, 1))[repeat]))
-                     if repeat.any() else NO_REPEATS_GAP_DAYS)
-        scale = np.where(ordered, prior_gap + (last - first), scale)
-        shape = np.where(ordered, count, shape)
+        repeat = clock.count > 1
+        prior_gap = (float(np.median(clock.mean_gap()[repeat])) if repeat.any()
+                     else NO_REPEATS_GAP_DAYS)
+        scale = np.where(ordered, prior_gap + (clock.last - clock.first), scale)
+        shape = np.where(ordered, clock.count, shape)
         dead = np.where(ordered, 0.0, dead)
         integrated = np.where(ordered, 0.0, integrated)
     return hits, base

@@ -59,6 +59,7 @@ def lagged_sum(counts: np.ndarray, width: int, lag: int = 0) -> np.ndarray:
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """``numerator / denominator``, 0 where the denominator is not positive (no rate yet)."""
     return np.divide(numerator, denominator, out=np.zeros(numerator.shape),
                      where=denominator > 0)
 

@@ -26,6 +26,16 @@ def _int(section: dict[str, Any], key: str, high: int = 3650) -> int:
     return integer(section, key, SECTION, 1, high)
 
 
+# Keys added after the first release: a params file without them keeps the default.
+def _later_flag(section: dict[str, Any], key: str, default: bool) -> bool:
+    return flag(section, key, SECTION) if key in section else default
+
+
+def _later_number(section: dict[str, Any], key: str, default: float, low: float,
+                  high: float) -> float:
+    return number(section, key, SECTION, low, high) if key in section else default
+
+
 def parse_monitor(section: dict[str, Any], seed: int) -> MonitorParams:
     """Validate the ``monitor`` section; ``seed`` is accepted for symmetry and unused."""
     del seed  # every step is deterministic
@@ -34,18 +44,14 @@ def parse_monitor(section: dict[str, Any], seed: int) -> MonitorParams:
         reference_weeks=level_weeks, guard_weeks=guard_weeks,
         horizon_days=_int(section, "horizon_days"),
         stage_horizon_days=_int(section, "stage_horizon_days"),
-        pool_stages=(flag(section, "pool_stages", SECTION) if "pool_stages" in section
-                     else SeriesWindows.pool_stages),  # added later: older files keep working
+        pool_stages=_later_flag(section, "pool_stages", SeriesWindows.pool_stages),
         period_weeks=_int(section, "period_weeks", 52),
         churn_weeks=_int(section, "churn_weeks", 52),
         active_days=_int(section, "active_days"),
         lapse_gaps=number(section, "lapse_gaps", SECTION, 1.0, 100.0),
-        # added later: a file without them keeps the defaults
-        churn_evidence=(flag(section, "churn_evidence", SECTION) if "churn_evidence" in section
-                        else SeriesWindows.churn_evidence),
-        churn_lifetime_days=(number(section, "churn_lifetime_days", SECTION, 30.0, 36500.0)
-                             if "churn_lifetime_days" in section
-                             else SeriesWindows.churn_lifetime_days))
+        churn_evidence=_later_flag(section, "churn_evidence", SeriesWindows.churn_evidence),
+        churn_lifetime_days=_later_number(section, "churn_lifetime_days",
+                                          SeriesWindows.churn_lifetime_days, 30.0, 36500.0))
     bands = BandConfig(
         interval_level=number(section, "interval_level", SECTION, 0.5, 0.9999),
         level_weeks=level_weeks, guard_weeks=guard_weeks,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.kpi_churn import alive_evidence, churn_series, lapse_counts
+from features.kpi_churn import OrderHistory, alive_evidence, churn_series, lapse_counts
 from features.kpi_segments import Segments
 from features.kpi_windows import SeriesWindows
 
@@ -87,11 +87,12 @@ def test_alive_evidence_by_hand_for_one_customer() -> None:
     start = pd.Timestamp("2024-01-01")
     stamps = np.array([(start + pd.Timedelta(days=d)).value for d in (0, 10, 20)],
                       dtype=np.int64)
-    owner = np.zeros(3, dtype=np.int64)
+    history = OrderHistory(np.zeros(3, dtype=np.int64), stamps, 1)
+    total = Segments(codes=np.zeros((1, 1), dtype=np.int64),
+                     labels=pd.DataFrame({"segment_type": ["total"], "segment": ["total"]}))
     weeks = pd.date_range(start, periods=20, freq="7D").as_unit("ns")
     windows = SeriesWindows()
-    hits, base = alive_evidence(owner, stamps, 1, np.zeros(1, dtype=np.int64),
-                                np.zeros(1, dtype=np.int64), 1, weeks, windows)
+    hits, base = alive_evidence(history, total, weeks, windows)
     # Weeks 0-2 see orders (or none yet); afterwards the silence grows and so does the doubt.
     assert hits[0, 0] == 0.0
     silent = hits[0, 4:12]
@@ -99,7 +100,6 @@ def test_alive_evidence_by_hand_for_one_customer() -> None:
     assert np.all(np.diff(silent[:4]) > 0.0)  # doubt rises while the silence lengthens
     # a silent week's weighted silence exceeds its expectation (1 - pi) / (1 - pi q) > 1 - pi
     assert np.all(hits[0, 4:12] >= base[0, 4:12])
-    lapses, _ = lapse_counts(owner, stamps, 1, np.zeros(1, dtype=np.int64),
-                                np.zeros(1, dtype=np.int64), 1, weeks, windows)
+    lapses, _ = lapse_counts(history, total, weeks, windows)
     # lapse after 4 x 10 days = 40 days without an order: day 60, in week 8
     assert lapses[0].tolist().index(1.0) == 8 and lapses.sum() == 1.0
