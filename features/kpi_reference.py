@@ -70,6 +70,12 @@ def ratio_or_nan(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
                      where=denominator > 0)
 
 
+def type_parts(segments: Segments) -> list[np.ndarray]:
+    """The codes of each segment type but the total, one array per type."""
+    return [np.arange(first, end) for first, end, _ in segments.types()
+            if segments.labels["segment_type"].iloc[first] != "total"]
+
+
 def channel_parts(segments: Segments) -> np.ndarray:
     """Codes of the channel segments: every row has one channel, so they partition the total."""
     return np.flatnonzero(segments.labels["segment_type"].to_numpy() == "channel")
@@ -125,6 +131,55 @@ def funnel_expectation(at_risk: np.ndarray, events: np.ndarray, reference_weeks:
     return ((observed, np.where(known, stratify_total(expected, parts), nan)),
             (late_observed, np.where(known & (expected > 0),
                                      stratify_total(late_expected, parts), nan)))
+
+
+def relative_to_rest(counts: Counts, groups: list[np.ndarray], rest_weeks: int) -> Counts:
+    """Scale each segment's expected events by the rest of its type's observed / expected.
+
+    A movement common to every segment (a season of conversion, a sales team's good months:
+    every team serves every channel) moves all channels' events at once, and makes each
+    channel's test over-dispersed. Comparing a segment with the rest of the business in the
+    same weeks removes it: its expectation is multiplied by the weighted median of the other
+    segments' (of its ``groups`` entry: the codes of one segment type) observed / expected
+    events over the ``rest_weeks`` weeks ending with the week (weights: their expected
+    events). The rest leaves the segment out, so its own change cannot mask itself, and a
+    median lets one other segment's change pass without moving the rest's level. The total
+    keeps its absolute test, so a common movement still shows there. ``rest_weeks`` 0, or a
+    type with fewer than three segments, leaves the expectations as they are; a week without
+    a full window or without expected events in the rest keeps its own.
+    """
+    observed, expected = counts
+    scaled = expected.copy()
+    for parts in groups:
+        if rest_weeks > 0 and len(parts) >= 3:
+            scaled[parts] = _relative(observed[parts], expected[parts], rest_weeks)
+    return observed, scaled
+
+
+def _relative(observed: np.ndarray, expected: np.ndarray, rest_weeks: int) -> np.ndarray:
+    """The expectations of one segment type's rows, each scaled by its rest's median ratio."""
+    window_observed = lagged_sum(np.nan_to_num(observed), rest_weeks)
+    window_expected = lagged_sum(np.nan_to_num(expected), rest_weeks)
+    usable = np.isfinite(window_expected) & (window_expected > 0)
+    ratio = np.divide(window_observed, window_expected, out=np.ones(window_expected.shape),
+                      where=usable)
+    weight = np.where(usable, window_expected, 0.0)
+    rows = np.arange(len(expected))
+    return np.stack([expected[row] * weighted_median(ratio[rows != row], weight[rows != row])
+                     for row in rows])
+
+
+def weighted_median(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Per column, the first value (in sorted order) whose cumulative weight reaches half.
+
+    ``values`` and ``weights`` are ``(items, columns)``; a column without weight gives 1.
+    """
+    order = np.argsort(values, axis=0, kind="stable")
+    ranked = np.take_along_axis(values, order, axis=0)
+    cumulative = np.cumsum(np.take_along_axis(weights, order, axis=0), axis=0)
+    first = np.argmax(cumulative >= cumulative[-1] / 2.0, axis=0)
+    median = ranked[first, np.arange(values.shape[1])]
+    return np.where(cumulative[-1] > 0, median, 1.0)
 
 
 def rate_expectation(hits: np.ndarray, exposure: np.ndarray, reference_weeks: int,

@@ -29,6 +29,8 @@ from features.kpi_reference import (
     lagged_sum,
     pool_lateness,
     ratio_or_nan,
+    relative_to_rest,
+    type_parts,
 )
 from features.kpi_segments import Segments, build_segments
 from features.kpi_windows import SeriesWindows
@@ -158,7 +160,9 @@ def funnel_kpis(start_ns: np.ndarray, end_ns: np.ndarray, segments: Segments,
                                     channel_parts(segments))
     out = {cycle_name: KpiMatrix(_medians(curves), converted, late)}
     if rate_name is not None:
-        out[rate_name] = KpiMatrix(curves[:, :, -1], opened, rate)
+        out[rate_name] = KpiMatrix(curves[:, :, -1], opened,
+                                   relative_to_rest(rate, type_parts(segments),
+                                                    windows.rest_weeks))
     return out
 
 

@@ -42,6 +42,13 @@ class AlertRule:
     min_cycle_change : float
         The same for the cycle KPIs, as a share of the week's summed lateness: 0.1 means a
         shift of the mean lateness from 0.5 to 0.55, five points of the reference curve.
+    min_conversion_change : float
+        The same for the total's ``lead_conversion_rate``, as a share of the week's expected
+        conversions. The total's rate wanders by a few percent as sales teams have better
+        and worse months: certain on its many conversions, but not a change to act on. A
+        segment's conversions are tested against the other segments of its type in the same
+        weeks (:func:`features.kpi_reference.relative_to_rest`), which removes that wander,
+        so the zone is the total's only.
     false_alarm_weeks : float
         Target mean weeks between false alarms within one segment type's series.
     merge_weeks : int
@@ -51,6 +58,7 @@ class AlertRule:
     allowance: float = 0.5
     min_change: float = 0.0
     min_cycle_change: float = 0.03
+    min_conversion_change: float = 0.05
     false_alarm_weeks: float = 208.0
     merge_weeks: int = 4
 
@@ -123,9 +131,18 @@ def episodes(path: np.ndarray, threshold: float, merge_weeks: int,
     return found
 
 
-def series_alerts(bands: pd.DataFrame, rule: AlertRule, threshold: float,
-                  kpi: str = "") -> list[dict[str, object]]:
-    """Alerts of one series' band rows (sorted by week); ``kpi`` picks its indifference zone."""
+def zone_of(rule: AlertRule, kpi: str, segment_type: str) -> float:
+    """The indifference zone of a series (see :class:`AlertRule`)."""
+    if kpi in CYCLE_KPIS:
+        return rule.min_cycle_change
+    if kpi == "lead_conversion_rate" and segment_type == "total":
+        return rule.min_conversion_change
+    return rule.min_change
+
+
+def series_alerts(bands: pd.DataFrame, rule: AlertRule, threshold: float, kpi: str = "",
+                  segment_type: str = "") -> list[dict[str, object]]:
+    """Alerts of one series' band rows (sorted by week); its keys pick its indifference zone."""
     if "error" in bands:
         errors = bands["error"].to_numpy(dtype=np.float64)
     else:
@@ -133,7 +150,7 @@ def series_alerts(bands: pd.DataFrame, rule: AlertRule, threshold: float,
         errors = ((bands["value"] - bands["expected"]) / spread).to_numpy(dtype=np.float64)
     weeks = bands["week"].to_numpy()
     unit = bands["unit"].fillna(0.0).to_numpy(dtype=np.float64) if "unit" in bands else 0.0
-    zone = rule.min_cycle_change if kpi in CYCLE_KPIS else rule.min_change
+    zone = zone_of(rule, kpi, segment_type)
     upper, lower = cusum(errors, rule.allowance + zone * unit)
     out: list[dict[str, object]] = []
     for path, direction in ((upper, "up"), (lower, "down")):
@@ -171,7 +188,7 @@ def find_alerts(bands: pd.DataFrame, rule: AlertRule) -> pd.DataFrame:
         "segment_type").size().to_dict()
     for key, group in ordered.groupby(list(SERIES_KEYS), sort=True):
         threshold = family_threshold(rule, int(sizes[str(key[1])]))
-        for alert in series_alerts(group, rule, threshold, str(key[0])):
+        for alert in series_alerts(group, rule, threshold, str(key[0]), str(key[1])):
             rows.append(dict(zip(SERIES_KEYS, key, strict=True)) | alert)
     frame = pd.DataFrame(rows, columns=list(ALERT_COLUMNS))
     return frame.sort_values(["severity", *SERIES_KEYS, "first_week"],

@@ -36,6 +36,10 @@ def _later_number(section: dict[str, Any], key: str, default: float, low: float,
     return number(section, key, SECTION, low, high) if key in section else default
 
 
+def _later_int(section: dict[str, Any], key: str, default: int, high: int) -> int:
+    return integer(section, key, SECTION, 0, high) if key in section else default
+
+
 def parse_monitor(section: dict[str, Any], seed: int) -> MonitorParams:
     """Validate the ``monitor`` section; ``seed`` is accepted for symmetry and unused."""
     del seed  # every step is deterministic
@@ -51,7 +55,8 @@ def parse_monitor(section: dict[str, Any], seed: int) -> MonitorParams:
         lapse_gaps=number(section, "lapse_gaps", SECTION, 1.0, 100.0),
         churn_evidence=_later_flag(section, "churn_evidence", SeriesWindows.churn_evidence),
         churn_lifetime_days=_later_number(section, "churn_lifetime_days",
-                                          SeriesWindows.churn_lifetime_days, 30.0, 36500.0))
+                                          SeriesWindows.churn_lifetime_days, 30.0, 36500.0),
+        rest_weeks=_later_int(section, "rest_weeks", SeriesWindows.rest_weeks, 52))
     bands = BandConfig(
         interval_level=number(section, "interval_level", SECTION, 0.5, 0.9999),
         level_weeks=level_weeks, guard_weeks=guard_weeks,
@@ -59,6 +64,9 @@ def parse_monitor(section: dict[str, Any], seed: int) -> MonitorParams:
     rule = AlertRule(allowance=number(section, "allowance", SECTION, 0.0, 10.0),
                      min_change=number(section, "min_change", SECTION, 0.0, 1.0),
                      min_cycle_change=number(section, "min_cycle_change", SECTION, 0.0, 1.0),
+                     min_conversion_change=_later_number(section, "min_conversion_change",
+                                                         AlertRule.min_conversion_change,
+                                                         0.0, 1.0),
                      false_alarm_weeks=number(section, "false_alarm_weeks", SECTION, 1.0, 1e6),
                      merge_weeks=_int(section, "merge_weeks", 52))
     exposure = ExposureConfig(enabled=flag(section, "spend_aware", SECTION),

@@ -8,7 +8,9 @@ from features.kpi_reference import (
     lagged_sum,
     pool_lateness,
     rate_expectation,
+    relative_to_rest,
     stratify_total,
+    weighted_median,
 )
 
 
@@ -43,6 +45,63 @@ def test_total_is_the_sum_of_its_channels() -> None:
     out = stratify_total(expected, np.array([1, 2]))
     assert out[0].tolist() == [4.0, 6.0]
     assert out[1:].tolist() == expected[1:].tolist()
+
+
+def test_relative_to_rest_by_hand() -> None:
+    # rows: total, channels a, b, c, d; two weeks
+    observed = np.array([[0.0, 0.0], [10.0, 12.0], [30.0, 18.0], [8.0, 8.0], [5.0, 5.0]])
+    expected = np.array([[60.0, 60.0], [10.0, 10.0], [20.0, 20.0], [10.0, 10.0],
+                         [10.0, 10.0]])
+    parts = np.array([1, 2, 3, 4])
+    _, one = relative_to_rest((observed, expected), [parts], rest_weeks=1)
+    # a's rest in week 1: ratios 1.5 (weight 20), 0.8 (10), 0.5 (10): the median is 0.8
+    assert one[1, 0] == pytest.approx(10.0 * 0.8)
+    # b's rest in week 2: 1.2 (10), 0.8 (10), 0.5 (10): the median is 0.8
+    assert one[2, 1] == pytest.approx(20.0 * 0.8)
+    # d's rest in week 1: 1.0 (10), 1.5 (20), 0.8 (10): half the weight is reached at 1.0
+    assert one[4, 0] == pytest.approx(10.0 * 1.0)
+    assert one[0].tolist() == [60.0, 60.0]  # the total keeps its absolute test
+    _, two = relative_to_rest((observed, expected), [parts], rest_weeks=2)
+    assert two[1:, 0].tolist() == expected[1:, 0].tolist()  # no full window yet
+    # c over both weeks: a 22/20, b 48/40, d 10/20 -> weights 20, 40, 20: median 1.1
+    assert two[3, 1] == pytest.approx(10.0 * 1.1)
+    assert relative_to_rest((observed, expected), [parts], rest_weeks=0)[1].tolist() == \
+        expected.tolist()
+
+
+def test_relative_to_rest_compares_within_each_segment_type() -> None:
+    # rows: total, three channels (all doubled this week), three teams (as expected)
+    expected = np.vstack([np.full((1, 1), 60.0), np.full((6, 1), 10.0)])
+    observed = np.vstack([np.zeros((1, 1)), np.full((3, 1), 20.0), np.full((3, 1), 10.0)])
+    _, out = relative_to_rest((observed, expected), [np.arange(1, 4), np.arange(4, 7)], 1)
+    assert out[1:4, 0].tolist() == [20.0] * 3  # the channels' common doubling is removed
+    assert out[4:, 0].tolist() == [10.0] * 3   # ... without moving the teams' expectations
+
+
+def test_weighted_median_without_weight_is_one() -> None:
+    values = np.array([[3.0, 2.0], [5.0, 4.0]])
+    assert weighted_median(values, np.array([[0.0, 1.0], [0.0, 3.0]])).tolist() == [1.0, 4.0]
+
+
+def test_relative_to_rest_removes_a_common_movement_only() -> None:
+    rng = np.random.default_rng(5)
+    weeks = 400
+    common = np.exp(0.3 * np.sin(np.arange(weeks) / 15.0))  # every channel's rate moves
+    base = np.array([20.0, 40.0, 60.0, 30.0])
+    own = np.ones((4, weeks))
+    own[0, 300:] = 0.5  # ... and channel 0 halves from week 300
+    observed = np.vstack([np.zeros(weeks), rng.poisson(base[:, None] * common * own)])
+    expected = np.vstack([np.full(weeks, base.sum()), np.repeat(base[:, None], weeks, 1)])
+    _, relative = relative_to_rest((observed, expected), [np.array([1, 2, 3, 4])],
+                                   rest_weeks=8)
+    z_plain = (observed[1:] - expected[1:]) / np.sqrt(expected[1:])
+    z_relative = (observed[1:] - relative[1:]) / np.sqrt(relative[1:])
+    before = slice(8, 300)
+    # every channel's spread falls towards Poisson's 1 (Poisson: about 0.1 of noise here)
+    assert (z_relative[:, before].std(axis=1) < 0.8 * z_plain[:, before].std(axis=1)).all()
+    assert z_relative[:, before].std(axis=1).max() < 1.3
+    assert z_relative[0, 300:].mean() < -1.8  # the channel's own drop stays in its test (-2.2)
+    assert abs(z_relative[1:, 300:].mean()) < 0.5  # and does not leak into the others
 
 
 def pipeline(weeks: int, hazard: np.ndarray, scale_from: int | None = None,

@@ -42,3 +42,21 @@ def test_the_churn_evidence_settings_are_read_and_default_when_missing() -> None
 def test_bad_churn_evidence_settings_name_the_key(key: str, value: object) -> None:
     with pytest.raises(ParamsError, match=rf"monitor\.{key}"):
         parse_monitor(SECTION | {key: value}, seed=0)
+
+
+def test_the_conversion_settings_are_read_and_default_when_missing() -> None:
+    config = parse_monitor(SECTION, seed=0).config
+    assert config.windows.rest_weeks == 8 and config.rule.min_conversion_change == 0.05
+    changed = parse_monitor(SECTION | {"rest_weeks": 0, "min_conversion_change": 0.0},
+                            seed=0).config
+    assert changed.windows.rest_weeks == 0 and changed.rule.min_conversion_change == 0.0
+    older = {key: value for key, value in SECTION.items()
+             if key not in ("rest_weeks", "min_conversion_change")}
+    assert parse_monitor(older, seed=0).config == config
+
+
+@pytest.mark.parametrize(("key", "value"), [("rest_weeks", 2.5), ("rest_weeks", -1),
+                                            ("min_conversion_change", 2.0)])
+def test_bad_conversion_settings_name_the_key(key: str, value: object) -> None:
+    with pytest.raises(ParamsError, match=rf"monitor\.{key}"):
+        parse_monitor(SECTION | {key: value}, seed=0)

@@ -92,3 +92,21 @@ def test_the_cycles_have_their_own_zone() -> None:
     other = AlertRule(allowance=0.5, min_change=0.1, min_cycle_change=0.0,
                       false_alarm_weeks=50.0)
     assert len(find_alerts(rows, other)) == 1  # min_change leaves the cycles alone
+
+
+def test_the_conversion_rate_has_its_own_zone() -> None:
+    # a 4% drop of a total's many conversions: 2 standardised units a week, unit 50
+    rows = band_rows([0.0] * 30).assign(kpi="lead_conversion_rate",
+                                        error=[0.0] * 10 + [-2.0] * 20, unit=50.0)
+    plain = AlertRule(allowance=0.5, min_conversion_change=0.0, false_alarm_weeks=50.0)
+    assert len(find_alerts(rows, plain)) == 1
+    zoned = AlertRule(allowance=0.5, min_conversion_change=0.05, false_alarm_weeks=50.0)
+    assert find_alerts(rows, zoned).empty  # allowance 0.5 + 0.05 x 50 = 3.0 > 2
+    # a halving of a small channel's conversions (unit 2.5: 1.25 a week) still alerts
+    small = band_rows([0.0] * 30).assign(kpi="lead_conversion_rate",
+                                         error=[0.0] * 10 + [-1.25] * 20, unit=2.5)
+    assert len(find_alerts(small, zoned)) == 1
+    churn = rows.assign(kpi="churn_rate")
+    assert len(find_alerts(churn, zoned)) == 1  # the zone is the conversion rate's only
+    channel = rows.assign(segment_type="channel", segment="display")
+    assert len(find_alerts(channel, zoned)) == 1  # ... and the total's: segments are relative
