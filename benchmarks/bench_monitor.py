@@ -39,9 +39,11 @@ from _timing import time_command_on_world  # benchmarks/ is not a package
 
 # Seeds looked at while choosing the KPI definitions and defaults (never reported as results):
 # seed 1 by hand, then --tuning --seeds 5 runs (1101-1105, 1201-1205, 1301-1305, 1401-1405),
-# and the no-drift worlds 1406-1410 for the spend-aware volumes.
-TUNING_SEEDS = [1, *range(1101, 1106), *range(1201, 1206), *range(1301, 1306),
-                *range(1401, 1411)]
+# the no-drift worlds 1406-1410 for the spend-aware volumes, 1101-1110 and 1201-1210 for the
+# churn evidence and the stage pooling, and 1301-1320 with 1401-1420 for the conversion
+# rest test and zone.
+TUNING_SEEDS = [1, *range(1101, 1111), *range(1201, 1211), *range(1301, 1321),
+                *range(1401, 1421)]
 KIND_SEEDS = {"churn": 100, "cycle": 200, "conversion": 300, "none": 400}
 TUNING_OFFSET = 1000  # --tuning: seeds 1101.., 1201.., 1301.., 1401.. (used to choose defaults)
 BUDGET_WEEKS = {"churn": 16, "cycle": 8, "conversion": 8}

@@ -24,7 +24,7 @@ class SeriesWindows:
     churn_evidence: bool = True  # churn alerts test each customer's orders, not the lapses
     churn_lifetime_days: float = 650.0  # mean customer lifetime the evidence test assumes
     churn_track_days: int = 730  # customers silent longer leave the evidence test
-    rest_weeks: int = 8  # a channel's conversions are tested against the other channels' (0: off)
+    rest_weeks: int = 0  # > 0: a segment's conversions are tested against its type's rest
     reference_weeks: int = 26  # expected events: the rates of these weeks ...
     guard_weeks: int = 8       # ... ending this many weeks before the week
     min_rows: int = 20

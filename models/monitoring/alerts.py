@@ -46,9 +46,8 @@ class AlertRule:
         The same for the total's ``lead_conversion_rate``, as a share of the week's expected
         conversions. The total's rate wanders by a few percent as sales teams have better
         and worse months: certain on its many conversions, but not a change to act on. A
-        segment's conversions are tested against the other segments of its type in the same
-        weeks (:func:`features.kpi_reference.relative_to_rest`), which removes that wander,
-        so the zone is the total's only.
+        segment has several times fewer conversions, where the zone would cost the
+        detection of its own changes, so the zone is the total's only.
     false_alarm_weeks : float
         Target mean weeks between false alarms within one segment type's series.
     merge_weeks : int

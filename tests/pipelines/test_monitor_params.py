@@ -46,10 +46,10 @@ def test_bad_churn_evidence_settings_name_the_key(key: str, value: object) -> No
 
 def test_the_conversion_settings_are_read_and_default_when_missing() -> None:
     config = parse_monitor(SECTION, seed=0).config
-    assert config.windows.rest_weeks == 8 and config.rule.min_conversion_change == 0.05
-    changed = parse_monitor(SECTION | {"rest_weeks": 0, "min_conversion_change": 0.0},
+    assert config.windows.rest_weeks == 0 and config.rule.min_conversion_change == 0.05
+    changed = parse_monitor(SECTION | {"rest_weeks": 8, "min_conversion_change": 0.0},
                             seed=0).config
-    assert changed.windows.rest_weeks == 0 and changed.rule.min_conversion_change == 0.0
+    assert changed.windows.rest_weeks == 8 and changed.rule.min_conversion_change == 0.0
     older = {key: value for key, value in SECTION.items()
              if key not in ("rest_weeks", "min_conversion_change")}
     assert parse_monitor(older, seed=0).config == config
