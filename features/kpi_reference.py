@@ -71,7 +71,7 @@ def ratio_or_nan(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 
 def type_parts(segments: Segments) -> list[np.ndarray]:
-    """The codes of each segment type but the total, one array per type."""
+    """Return the codes of each segment type but the total, one array per type."""
     return [np.arange(first, end) for first, end, _ in segments.types()
             if segments.labels["segment_type"].iloc[first] != "total"]
 
@@ -149,15 +149,17 @@ def relative_to_rest(counts: Counts, groups: list[np.ndarray], rest_weeks: int) 
     a full window or without expected events in the rest keeps its own.
     """
     observed, expected = counts
+    if rest_weeks <= 0:
+        return counts
     scaled = expected.copy()
     for parts in groups:
-        if rest_weeks > 0 and len(parts) >= 3:
+        if len(parts) >= 3:
             scaled[parts] = _relative(observed[parts], expected[parts], rest_weeks)
     return observed, scaled
 
 
 def _relative(observed: np.ndarray, expected: np.ndarray, rest_weeks: int) -> np.ndarray:
-    """The expectations of one segment type's rows, each scaled by its rest's median ratio."""
+    """Scale the expectations of one type's rows, each by its rest's median ratio."""
     window_observed = lagged_sum(np.nan_to_num(observed), rest_weeks)
     window_expected = lagged_sum(np.nan_to_num(expected), rest_weeks)
     usable = np.isfinite(window_expected) & (window_expected > 0)

@@ -131,7 +131,7 @@ def episodes(path: np.ndarray, threshold: float, merge_weeks: int,
 
 
 def zone_of(rule: AlertRule, kpi: str, segment_type: str) -> float:
-    """The indifference zone of a series (see :class:`AlertRule`)."""
+    """Return the indifference zone of a series (see :class:`AlertRule`)."""
     if kpi in CYCLE_KPIS:
         return rule.min_cycle_change
     if kpi == "lead_conversion_rate" and segment_type == "total":

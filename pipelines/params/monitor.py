@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from features.kpi_windows import SeriesWindows
 from models.monitoring.alerts import AlertRule
@@ -13,6 +14,7 @@ from models.monitoring.monitor import MonitorConfig
 from pipelines.params import flag, integer, number
 
 SECTION = "monitor"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -26,18 +28,10 @@ def _int(section: dict[str, Any], key: str, high: int = 3650) -> int:
     return integer(section, key, SECTION, 1, high)
 
 
-# Keys added after the first release: a params file without them keeps the default.
-def _later_flag(section: dict[str, Any], key: str, default: bool) -> bool:
-    return flag(section, key, SECTION) if key in section else default
-
-
-def _later_number(section: dict[str, Any], key: str, default: float, low: float,
-                  high: float) -> float:
-    return number(section, key, SECTION, low, high) if key in section else default
-
-
-def _later_int(section: dict[str, Any], key: str, default: int, high: int) -> int:
-    return integer(section, key, SECTION, 0, high) if key in section else default
+def _later(section: dict[str, Any], key: str, default: T, read: Callable[..., T],
+           *bounds: float) -> T:
+    """Read a key added after the first release: a params file without it keeps ``default``."""
+    return read(section, key, SECTION, *bounds) if key in section else default
 
 
 def parse_monitor(section: dict[str, Any], seed: int) -> MonitorParams:
@@ -48,15 +42,15 @@ def parse_monitor(section: dict[str, Any], seed: int) -> MonitorParams:
         reference_weeks=level_weeks, guard_weeks=guard_weeks,
         horizon_days=_int(section, "horizon_days"),
         stage_horizon_days=_int(section, "stage_horizon_days"),
-        pool_stages=_later_flag(section, "pool_stages", SeriesWindows.pool_stages),
+        pool_stages=_later(section, "pool_stages", SeriesWindows.pool_stages, flag),
         period_weeks=_int(section, "period_weeks", 52),
         churn_weeks=_int(section, "churn_weeks", 52),
         active_days=_int(section, "active_days"),
         lapse_gaps=number(section, "lapse_gaps", SECTION, 1.0, 100.0),
-        churn_evidence=_later_flag(section, "churn_evidence", SeriesWindows.churn_evidence),
-        churn_lifetime_days=_later_number(section, "churn_lifetime_days",
-                                          SeriesWindows.churn_lifetime_days, 30.0, 36500.0),
-        rest_weeks=_later_int(section, "rest_weeks", SeriesWindows.rest_weeks, 52))
+        churn_evidence=_later(section, "churn_evidence", SeriesWindows.churn_evidence, flag),
+        churn_lifetime_days=_later(section, "churn_lifetime_days",
+                                   SeriesWindows.churn_lifetime_days, number, 30.0, 36500.0),
+        rest_weeks=_later(section, "rest_weeks", SeriesWindows.rest_weeks, integer, 0, 52))
     bands = BandConfig(
         interval_level=number(section, "interval_level", SECTION, 0.5, 0.9999),
         level_weeks=level_weeks, guard_weeks=guard_weeks,
@@ -64,9 +58,9 @@ def parse_monitor(section: dict[str, Any], seed: int) -> MonitorParams:
     rule = AlertRule(allowance=number(section, "allowance", SECTION, 0.0, 10.0),
                      min_change=number(section, "min_change", SECTION, 0.0, 1.0),
                      min_cycle_change=number(section, "min_cycle_change", SECTION, 0.0, 1.0),
-                     min_conversion_change=_later_number(section, "min_conversion_change",
-                                                         AlertRule.min_conversion_change,
-                                                         0.0, 1.0),
+                     min_conversion_change=_later(section, "min_conversion_change",
+                                                  AlertRule.min_conversion_change, number,
+                                                  0.0, 1.0),
                      false_alarm_weeks=number(section, "false_alarm_weeks", SECTION, 1.0, 1e6),
                      merge_weeks=_int(section, "merge_weeks", 52))
     exposure = ExposureConfig(enabled=flag(section, "spend_aware", SECTION),
