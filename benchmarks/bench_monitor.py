@@ -8,6 +8,7 @@ with --fresh-offset 400, from a second held-out set 501.., 601.., 701.., 801.. (
 after the churn lapse window was shortened).
 Usage: python benchmarks/bench_monitor.py [--seeds 10] [--fresh-offset 400]
            [--out benchmarks/results/monitor.json]
+       python benchmarks/bench_monitor.py --offset 2000 --out FILE   (the third held-out set)
        python benchmarks/bench_monitor.py --timing-only --large   (re-time the CLI only)
        python benchmarks/bench_monitor.py --tuning --seeds 5 --out t.json --set rule.allowance=1
 """
@@ -207,6 +208,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--out", default="benchmarks/results/monitor.json")
     parser.add_argument("--tuning", action="store_true", help="run the tuning seeds instead")
+    parser.add_argument("--offset", type=int, default=0, help="seed offset of the main set "
+                        "(2000: the third held-out set 2101.., 2201.., 2301.., 2401..)")
     parser.add_argument("--large", action="store_true", help="also time the CLI on the large "
                         "world (simulates 1M+ leads first)")
     parser.add_argument("--set", nargs="*", default=[], help="config overrides, e.g. "
@@ -225,7 +228,7 @@ def main() -> None:
     if args.timing_only:
         retime(Path(args.out), ["default", *(["large"] if args.large else [])])
         return
-    offset = TUNING_OFFSET if args.tuning else 0
+    offset = TUNING_OFFSET if args.tuning else args.offset
     config = overridden(args.set)
     cases = run_cases(offset, args.seeds, config)
     summary = summarise(cases)

@@ -6,6 +6,8 @@ lead; PyMC-Marketing's MMM is fitted in its own venv (``benchmarks/peer_pymc.py`
 weekly spend and total leads, and its optimiser plans (a) the leads, as a user would, and
 (b) each channel's contribution weighted by the true value per lead. Every plan spends the
 current weekly budget within the same caps (twice the highest 13-week average spend).
+When the peer's optimiser fails from its default start (the even split), it is run once
+more from today's mix, and the JSON says so (``start``, ``even_split_error``).
 The JSON is rewritten after every world, so a crash loses nothing.
 Usage: python benchmarks/bench_peers.py [--seeds 1 2 3 4 5] [--draws 500 --tune 500]
 """
@@ -101,6 +103,7 @@ def score_world(seed: int, vary: bool, args: argparse.Namespace) -> dict[str, An
                                           args.bootstrap)
     task = {"channels": channels, "budget": float(current.sum()),
             "caps": dict(zip(channels, caps.tolist(), strict=True)),
+            "current": dict(zip(channels, current.tolist(), strict=True)),
             "value_per_lead": dict(zip(channels, vpu.tolist(), strict=True)),
             "chains": args.chains, "draws": args.draws, "tune": args.tune, "l_max": 8,
             "yearly_seasonality": 2, "seed": seed, "weeks": 13,

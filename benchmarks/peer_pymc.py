@@ -65,7 +65,13 @@ def scaled_mean(y_max: float) -> Any:
 
 
 def optimise(mmm: Any, frame: pd.DataFrame, task: dict[str, Any], variant: str) -> dict[str, Any]:
-    """Run ``optimize_budget`` as documented: weekly budget, per-channel caps as bounds."""
+    """Run ``optimize_budget`` as documented: weekly budget, per-channel caps as bounds.
+
+    Its SLSQP starts at the even split. When that start raises (SciPy's "Positive
+    directional derivative for linesearch"), the same call is made once more from today's
+    mix; ``start`` and ``even_split_error`` record it.
+    """
+    from pymc_marketing.mmm.budget_optimizer import MinimizeException
     from pymc_marketing.mmm.multidimensional import MultiDimensionalBudgetOptimizerWrapper
 
     last = pd.Timestamp(frame["date"].max())
@@ -83,12 +89,21 @@ def optimise(mmm: Any, frame: pd.DataFrame, task: dict[str, Any], variant: str) 
     elif variant == "leads_scaled_objective":
         kwargs = {"utility_function": scaled_mean(float(frame["y"].abs().max()))}
     started = time.perf_counter()
-    allocation, result = wrapper.optimize_budget(budget=task["budget"], budget_bounds=bounds,
-                                                 **kwargs)
+    report: dict[str, Any] = {"start": "even split"}
+    try:
+        allocation, result = wrapper.optimize_budget(budget=task["budget"],
+                                                     budget_bounds=bounds, **kwargs)
+    except MinimizeException as err:
+        # SLSQP's line search can fail from the even split it starts at; a user would retry
+        # from a feasible plan they know, today's mix (allocate_budget's documented x0).
+        report = {"start": "current mix", "even_split_error": str(err)}
+        current = np.array([task["current"][c] for c in channels])
+        allocation, result = wrapper.optimize_budget(budget=task["budget"],
+                                                     budget_bounds=bounds, x0=current, **kwargs)
     seconds = time.perf_counter() - started
-    return {"spend": {c: float(allocation.sel(channel=c)) for c in channels},
-            "seconds": seconds, "nit": int(result.nit), "success": bool(result.success),
-            "message": str(result.message), "fun": float(result.fun)}
+    return report | {"spend": {c: float(allocation.sel(channel=c)) for c in channels},
+                     "seconds": seconds, "nit": int(result.nit), "success": bool(result.success),
+                     "message": str(result.message), "fun": float(result.fun)}
 
 
 def main() -> None:
