@@ -17,7 +17,7 @@ help:
 	@echo "make lint         ruff + mypy on features/ models/ pipelines/"
 	@echo "make lock         refresh requirements.lock from pyproject.toml (uv)"
 	@echo "make bench        run the benchmarks in benchmarks/ (writes benchmarks/results/*.json)"
-	@echo "make bench-peers  channelwise vs PyMC-Marketing (own venv .venv-peers; ~30 min on 2 cores)"
+	@echo "make bench-peers  channelwise vs PyMC-Marketing, seeds 1-10 (own venv .venv-peers; ~50 min on 2 cores)"
 	@echo "make bench-monitor-peer  KPI monitor vs statsforecast intervals (own venv .venv-statsforecast)"
 
 $(BIN)/python:

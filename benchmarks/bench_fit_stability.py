@@ -6,10 +6,10 @@ size two CPUs' floating-point paths can make, and the curves are refitted and re
 The difference between the two plans' captured shares is what a per-world figure of
 bench_peers can move between machines.
 
-The same is measured for a polished fit: the default fit, then L-BFGS-B again from the best
-start to tolerances near machine precision (``POLISH``). A measurement of an alternative,
-not what ``fit_response`` does.
-Usage: python benchmarks/bench_fit_stability.py [--seeds 1 ... 10] [--out FILE]
+With ``--polished`` the same is measured for a polished fit: the default fit, then L-BFGS-B
+again from the best start to tolerances near machine precision (``POLISH``). A measurement
+of an alternative, not what ``fit_response`` does; it costs up to ~17 s a fit.
+Usage: python benchmarks/bench_fit_stability.py [--seeds 1 ... 10] [--polished] [--out FILE]
 """
 
 from __future__ import annotations
@@ -75,10 +75,10 @@ def compare(world: PlanningWorld, fit: Fit, options: response.FitOptions) -> dic
             "max_parameter_change": float(np.max(np.abs(x - x_wiggled)))}
 
 
-def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+def summarise(rows: list[dict[str, Any]], names: list[str]) -> dict[str, dict[str, float]]:
     """Per fit: mean and worst captured share, mean and largest gap, median seconds."""
     out = {}
-    for name in ("default", "polished"):
+    for name in names:
         shares = np.array([r[name]["captured"] for r in rows])
         gaps = np.array([r[name]["gap"] for r in rows])
         out[name] = {"mean": float(shares.mean()), "worst": float(shares.min()),
@@ -92,21 +92,24 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", nargs="+", type=int, default=list(range(1, 11)))
+    parser.add_argument("--polished", action="store_true", help="also measure a polished fit")
     parser.add_argument("--out", default="benchmarks/results/fit_stability.json")
     args = parser.parse_args()
+    fits: dict[str, Fit] = {"default": response.fit_joint}
+    if args.polished:
+        fits["polished"] = polished_fit
     rows: list[dict[str, Any]] = []
     for seed in args.seeds:
         for vary in (False, True):
             world = planning_world(seed, vary)
             options = response.FitOptions(random_state=seed)
-            rows.append({"seed": seed, "varied": vary,
-                         "default": compare(world, response.fit_joint, options),
-                         "polished": compare(world, polished_fit, options)})
+            rows.append({"seed": seed, "varied": vary}
+                        | {name: compare(world, fit, options) for name, fit in fits.items()})
             print(json.dumps({k: rows[-1][k] for k in ("seed", "varied")}
-                             | {n: round(rows[-1][n]["gap"], 4) for n in ("default", "polished")}),
-                  flush=True)
-    payload = {"settings": {"seeds": args.seeds, "wiggle": WIGGLE, "polish": POLISH},
-               "rows": rows, "summary": summarise(rows)}
+                             | {n: round(rows[-1][n]["gap"], 4) for n in fits}), flush=True)
+    payload = {"settings": {"seeds": args.seeds, "wiggle": WIGGLE, "polish": POLISH,
+                            "fits": list(fits)},
+               "rows": rows, "summary": summarise(rows, list(fits))}
     out = Path(args.out)
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")

@@ -9,7 +9,7 @@ current weekly budget within the same caps (twice the highest 13-week average sp
 When the peer's optimiser fails from its default start (the even split), it is run once
 more from today's mix, and the JSON says so (``start``, ``even_split_error``).
 The JSON is rewritten after every world, so a crash loses nothing.
-Usage: python benchmarks/bench_peers.py [--seeds 1 2 3 4 5] [--draws 500 --tune 500]
+Usage: python benchmarks/bench_peers.py [--seeds 1 2 ... 10] [--draws 500 --tune 500]
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3, 4, 5])
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(range(1, 11)))
     parser.add_argument("--bootstrap", type=int, default=30)
     parser.add_argument("--chains", type=int, default=2)
     parser.add_argument("--draws", type=int, default=500)
