@@ -89,6 +89,13 @@ def summarise(rows: list[dict[str, Any]], names: list[str]) -> dict[str, dict[st
     return out
 
 
+def write_atomic(path: Path, payload: dict[str, Any]) -> None:
+    """Write the JSON to a temporary file, then rename it over ``path``."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+    tmp.replace(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", nargs="+", type=int, default=list(range(1, 11)))
@@ -99,6 +106,7 @@ def main() -> None:
     if args.polished:
         fits["polished"] = polished_fit
     rows: list[dict[str, Any]] = []
+    payload: dict[str, Any] = {}
     for seed in args.seeds:
         for vary in (False, True):
             world = planning_world(seed, vary)
@@ -107,13 +115,10 @@ def main() -> None:
                         | {name: compare(world, fit, options) for name, fit in fits.items()})
             print(json.dumps({k: rows[-1][k] for k in ("seed", "varied")}
                              | {n: round(rows[-1][n]["gap"], 4) for n in fits}), flush=True)
-    payload = {"settings": {"seeds": args.seeds, "wiggle": WIGGLE, "polish": POLISH,
-                            "fits": list(fits)},
-               "rows": rows, "summary": summarise(rows, list(fits))}
-    out = Path(args.out)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
-    tmp.replace(out)
+            payload = {"settings": {"seeds": args.seeds, "wiggle": WIGGLE, "polish": POLISH,
+                                    "fits": list(fits)},
+                       "rows": rows, "summary": summarise(rows, list(fits))}
+            write_atomic(Path(args.out), payload)  # after every world: a crash loses nothing
     print(json.dumps(payload["summary"], indent=1))
 
 
