@@ -20,24 +20,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from models.allocation.plan import Constraints, channel_bounds, optimise
+from models.io import write_json
 from models.response.model import FitOptions, Panel, curves_from_vector, fit_joint
 from models.response.uncertainty import bootstrap_curves
 from models.simulation.generator import (
     draw_lead_counts,
     expected_lead_counts,
     simulate_spend,
-    simulate_world,
     world_for,
 )
-from models.simulation.truth import current_spend, plan_scorecard, spend_upper_bounds
+from models.simulation.truth import spend_upper_bounds
 from models.simulation.world import SCALES, Scale, draw_team_effects
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_fit_ridge import PlanningWorld, planning_world, share_of  # benchmarks/ is not a package
 
 CASES = ((4, True, "linkedin_ads"), (7, True, "linkedin_ads"))
 
@@ -73,22 +77,8 @@ def media_at(panel: Panel, x: np.ndarray, channel: str, spend: float) -> float:
     return float(curve.response(spend) - curve.base)
 
 
-def captured_share(truth: dict[str, Any], panel: Panel, x: np.ndarray,
-                   spend: pd.DataFrame) -> float:
-    """Plan on the point curves with the true value per lead; share of the uplift captured."""
-    channels = sorted(c for c, v in truth["channels"].items() if v["paid"])
-    vpu = np.array([truth["channels"][c]["value_per_lead"] for c in channels])
-    current = current_spend(spend).reindex(channels).to_numpy()
-    caps = spend_upper_bounds(spend).reindex(channels).to_numpy()
-    by_name = {c.channel: c for c in curves_from_vector(x, panel, FitOptions().fourier_order)}
-    plan = optimise([by_name[c] for c in channels], vpu, float(current.sum()),
-                    channel_bounds(channels, current, caps, Constraints()), incumbent=current)
-    card = plan_scorecard(truth, {"plan": dict(zip(channels, plan.spend.tolist(), strict=True))})
-    return float(card["plan"]["uplift_captured"])
-
-
 def fit_and_interval(panel: Panel, channel: str, cap: float, seed: int, n_boot: int,
-                     truth: dict[str, Any], spend: pd.DataFrame) -> dict[str, float]:
+                     world: PlanningWorld) -> dict[str, float]:
     """Point fit, bootstrap 90% interval of the leads bought at the cap, and the plan's share."""
     options = FitOptions(random_state=seed)
     x, _ = fit_joint(panel, options)
@@ -98,24 +88,24 @@ def fit_and_interval(panel: Panel, channel: str, cap: float, seed: int, n_boot: 
     low, high = np.percentile(boot, [5, 95])
     return {"point": media_at(panel, x, channel, cap), "boot_low": float(low),
             "boot_high": float(high), "boot_sd": float(boot.std()),
-            "captured": captured_share(truth, panel, x, spend)}
+            "captured": share_of(replace(world, panel=panel), x, options.fourier_order)}
 
 
 def run_case(seed: int, vary: bool, channel: str, redraws: int, n_boot: int) -> dict[str, Any]:
     """The realised fit and ``redraws`` fits on fresh counts of the same world."""
     world, spend, expected, realised = world_arrays(seed, vary)
-    truth = simulate_world(seed, "default", vary=vary).truth
+    planning = planning_world(seed, vary)  # truth, values, today's mix and caps
     spec = next(s for s in world.channels if s.name == channel)
     cap = float(spend_upper_bounds(spend)[channel])
     at_cap = float(spec.max_leads * cap**spec.hill_shape
                   / (cap**spec.hill_shape + spec.half_saturation**spec.hill_shape))
     real = fit_and_interval(count_panel(world, spend, realised), channel, cap, seed, n_boot,
-                            truth, spend)
+                            planning)
     rows = []
     for r in range(redraws):
         counts = draw_lead_counts(np.random.default_rng([seed, 97, r]), expected)
         rows.append(fit_and_interval(count_panel(world, spend, counts.astype(np.float64)),
-                                     channel, cap, seed, n_boot, truth, spend))
+                                     channel, cap, seed, n_boot, planning))
         print(f"seed {seed} redraw {r + 1}/{redraws}", flush=True)
     points = np.array([x["point"] for x in rows])
     covered = [x["boot_low"] <= at_cap <= x["boot_high"] for x in rows]
@@ -148,10 +138,7 @@ def main() -> None:
              for seed, vary, channel in CASES]
     payload = {"settings": {"redraws": args.redraws, "bootstrap": args.bootstrap,
                             "cases": [list(c) for c in CASES]}, "cases": cases}
-    out = Path(args.out)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
-    tmp.replace(out)
+    write_json(args.out, payload)
     print(json.dumps([{k: c[k] for k in ("seed", "true_leads_at_cap", "realised", "redraws")}
                       for c in cases], indent=1))
 

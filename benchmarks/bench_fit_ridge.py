@@ -56,15 +56,20 @@ def planning_world(seed: int, vary: bool) -> PlanningWorld:
                          channel_bounds(channels, current, caps, Constraints()))
 
 
-def captured_share(world: PlanningWorld, options: FitOptions) -> float:
-    """Fit with ``options``, plan on the point curves, score the plan on the true curves."""
-    x, _ = fit_joint(world.panel, options)
-    curves = {c.channel: c for c in curves_from_vector(x, world.panel, options.fourier_order)}
+def share_of(world: PlanningWorld, x: np.ndarray, fourier_order: int) -> float:
+    """Plan on the point curves of the parameter vector ``x``; score it on the true curves."""
+    curves = {c.channel: c for c in curves_from_vector(x, world.panel, fourier_order)}
     plan = optimise([curves[c] for c in world.channels], world.value_per_lead,
                     float(world.current.sum()), world.bounds, incumbent=world.current)
     card = plan_scorecard(world.truth,
                           {"plan": dict(zip(world.channels, plan.spend, strict=True))})
     return float(card["plan"]["uplift_captured"])
+
+
+def captured_share(world: PlanningWorld, options: FitOptions) -> float:
+    """Fit with ``options``, plan on the point curves, score the plan on the true curves."""
+    x, _ = fit_joint(world.panel, options)
+    return share_of(world, x, options.fourier_order)
 
 
 def captured(seed: int, vary: bool, ridges: list[float]) -> dict[str, float]:

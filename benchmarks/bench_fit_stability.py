@@ -27,11 +27,10 @@ import numpy as np
 from scipy.optimize import minimize
 
 import models.response.model as response
-from models.allocation.plan import optimise
-from models.simulation.truth import plan_scorecard
+from models.io import write_json
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_fit_ridge import PlanningWorld, planning_world  # benchmarks/ is not a package
+from bench_fit_ridge import PlanningWorld, planning_world, share_of  # not a package
 
 POLISH = {"maxiter": 20_000, "maxfun": 50_000, "ftol": 1e-15, "gtol": 1e-10}
 WIGGLE = 1e-12
@@ -47,16 +46,6 @@ def polished_fit(panel: response.Panel, options: response.FitOptions) -> tuple[n
     result = minimize(response._objective, x, args=args, method="L-BFGS-B", jac=True,
                       bounds=response._bounds(panel, layout), options=POLISH)
     return (np.asarray(result.x), float(result.fun)) if result.fun <= loss else (x, loss)
-
-
-def share_of(world: PlanningWorld, x: np.ndarray, fourier_order: int) -> float:
-    """Captured share of the plan on the point curves of the parameter vector ``x``."""
-    curves = {c.channel: c for c in response.curves_from_vector(x, world.panel, fourier_order)}
-    plan = optimise([curves[c] for c in world.channels], world.value_per_lead,
-                    float(world.current.sum()), world.bounds, incumbent=world.current)
-    card = plan_scorecard(world.truth,
-                          {"plan": dict(zip(world.channels, plan.spend, strict=True))})
-    return float(card["plan"]["uplift_captured"])
 
 
 def compare(world: PlanningWorld, fit: Fit, options: response.FitOptions) -> dict[str, float]:
@@ -89,13 +78,6 @@ def summarise(rows: list[dict[str, Any]], names: list[str]) -> dict[str, dict[st
     return out
 
 
-def write_atomic(path: Path, payload: dict[str, Any]) -> None:
-    """Write the JSON to a temporary file, then rename it over ``path``."""
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
-    tmp.replace(path)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", nargs="+", type=int, default=list(range(1, 11)))
@@ -118,7 +100,7 @@ def main() -> None:
             payload = {"settings": {"seeds": args.seeds, "wiggle": WIGGLE, "polish": POLISH,
                                     "fits": list(fits)},
                        "rows": rows, "summary": summarise(rows, list(fits))}
-            write_atomic(Path(args.out), payload)  # after every world: a crash loses nothing
+            write_json(args.out, payload)  # after every world: a crash loses nothing
     print(json.dumps(payload["summary"], indent=1))
 
 
