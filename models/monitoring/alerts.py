@@ -45,9 +45,11 @@ class AlertRule:
     min_conversion_change : float
         The same for the total's ``lead_conversion_rate``, as a share of the week's expected
         conversions. The total's rate wanders by a few percent as sales teams have better
-        and worse months: certain on its many conversions, but not a change to act on. A
-        segment has several times fewer conversions, where the zone would cost the
-        detection of its own changes, so the zone is the total's only.
+        and worse months: certain on its many conversions, but not a change to act on.
+    min_segment_conversion_change : float
+        The same for every other segment's ``lead_conversion_rate``. A segment has several
+        times fewer conversions, so the same wander is less certain there and a smaller zone
+        removes it; a larger one would cost the detection of the segment's own changes.
     false_alarm_weeks : float
         Target mean weeks between false alarms within one segment type's series.
     merge_weeks : int
@@ -58,7 +60,8 @@ class AlertRule:
     min_change: float = 0.0
     min_cycle_change: float = 0.03
     min_conversion_change: float = 0.05
-    false_alarm_weeks: float = 208.0
+    min_segment_conversion_change: float = 0.03
+    false_alarm_weeks: float = 104.0
     merge_weeks: int = 4
 
 
@@ -134,8 +137,9 @@ def zone_of(rule: AlertRule, kpi: str, segment_type: str) -> float:
     """Return the indifference zone of a series (see :class:`AlertRule`)."""
     if kpi in CYCLE_KPIS:
         return rule.min_cycle_change
-    if kpi == "lead_conversion_rate" and segment_type == "total":
-        return rule.min_conversion_change
+    if kpi == "lead_conversion_rate":
+        return rule.min_conversion_change if segment_type == "total" \
+            else rule.min_segment_conversion_change
     return rule.min_change
 
 

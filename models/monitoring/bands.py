@@ -20,6 +20,8 @@ SERIES_KEYS = ("kpi", "segment_type", "segment")
 BAND_COLUMNS = ("week", *SERIES_KEYS, "value", "n", "expected", "lower", "upper", "scale",
                 "inflation", "events", "expected_events", "error", "unit")
 COUNT_KPIS = ("leads", "new_customers")
+# Tested on the new customers behind them: spend over customers, with the spend known exactly.
+COST_KPIS = ("cac",)
 CYCLE_KPIS = ("conversion_cycle_days", "mql_to_sql_cycle_days")
 MAX_AUTOCORRELATION = 0.95
 # keys, weeks, values and rows of every series -> expectations replacing the forecast (NaN: keep)
@@ -204,6 +206,21 @@ def wide_values(series: pd.DataFrame, weeks: pd.DatetimeIndex,
     return wide.index.to_frame(index=False), wide.to_numpy(dtype=np.float64)
 
 
+def cost_events(values: np.ndarray, expected: np.ndarray,
+                customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the new customers behind a CAC (``n``) and those its expectation implies.
+
+    A CAC is the window's spend over its new customers (``n``). The spend is known exactly,
+    so every deviation of the CAC is a deviation of that count: the customers expected are
+    the spend (``value x n``) over the expected CAC. Testing the count instead of the ratio
+    keeps the Poisson noise model of the other counts; the ratio's ``1 / customers`` makes
+    its errors skewed and heavy-tailed, and was most of the CAC's false alarms.
+    """
+    nan = np.full(values.shape, np.nan)
+    implied = np.divide(values * customers, expected, out=nan.copy(), where=expected > 0)
+    return customers, implied
+
+
 def week_errors(series: pd.DataFrame, weeks: pd.DatetimeIndex, keys: pd.DataFrame,
                 values: np.ndarray, expected: np.ndarray, spread: np.ndarray,
                 config: BandConfig) -> dict[str, np.ndarray]:
@@ -211,25 +228,28 @@ def week_errors(series: pd.DataFrame, weeks: pd.DatetimeIndex, keys: pd.DataFram
 
     Rate KPIs are tested on their weekly events against the events expected at the
     reference rates (:mod:`features.kpi_reference`); counts against their forecast, as
-    Poisson counts; the other KPIs on ``(value - expected) / spread``. ``unit`` is the
-    standardised size of a 100% change of the expectation (for the cycles, of the week's
-    summed lateness), used by the alert rule's ``min_change`` and ``min_cycle_change``.
+    Poisson counts; CAC on the new customers of its window against those its expectation
+    implies (:func:`cost_events`; fewer customers is a higher CAC, so the sign flips); the
+    other KPIs on ``(value - expected) / spread``. ``unit`` is the standardised size of a
+    100% change of the expectation (for the cycles, of the week's summed lateness), used by
+    the alert rule's ``min_change`` and ``min_cycle_change``.
     """
     nan = np.full(values.shape, np.nan)
     events = wide_values(series, weeks, "events")[1] if "events" in series else nan
     expected_events = wide_values(series, weeks, "expected_events")[1] \
         if "expected_events" in series else nan
     kpi = keys["kpi"].to_numpy()[:, None]
-    is_count = np.isin(kpi, COUNT_KPIS)
-    events = np.where(is_count, values, events)
-    expected_events = np.where(is_count, expected, expected_events)
+    is_count, is_cost = np.isin(kpi, COUNT_KPIS), np.isin(kpi, COST_KPIS)
+    customers, implied = cost_events(values, expected, wide_values(series, weeks, "n")[1])
+    events = np.where(is_count, values, np.where(is_cost, customers, events))
+    expected_events = np.where(is_count, expected, np.where(is_cost, implied, expected_events))
     plain = np.divide(values - expected, spread, out=nan.copy(), where=spread > 0)
     plain_unit = np.divide(np.abs(expected), spread, out=nan.copy(), where=spread > 0)
     counted, count_unit = count_errors(events, expected_events, config)
     tested = ~np.isnan(expected_events).all(axis=1)[:, None]
     unit = np.where(tested, count_unit, plain_unit)
     return {"events": events, "expected_events": expected_events,
-            "error": np.where(tested, counted, plain),
+            "error": np.where(tested, np.where(is_cost, -counted, counted), plain),
             "unit": unit}
 
 

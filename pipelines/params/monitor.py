@@ -61,6 +61,9 @@ def parse_monitor(section: dict[str, Any], seed: int) -> MonitorParams:
                      min_conversion_change=_later(section, "min_conversion_change",
                                                   AlertRule.min_conversion_change, number,
                                                   0.0, 1.0),
+                     min_segment_conversion_change=_later(
+                         section, "min_segment_conversion_change",
+                         AlertRule.min_segment_conversion_change, number, 0.0, 1.0),
                      false_alarm_weeks=number(section, "false_alarm_weeks", SECTION, 1.0, 1e6),
                      merge_weeks=_int(section, "merge_weeks", 52))
     exposure = ExposureConfig(enabled=flag(section, "spend_aware", SECTION),

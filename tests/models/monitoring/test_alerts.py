@@ -98,9 +98,11 @@ def test_the_conversion_rate_has_its_own_zone() -> None:
     # a 4% drop of a total's many conversions: 2 standardised units a week, unit 50
     rows = band_rows([0.0] * 30).assign(kpi="lead_conversion_rate",
                                         error=[0.0] * 10 + [-2.0] * 20, unit=50.0)
-    plain = AlertRule(allowance=0.5, min_conversion_change=0.0, false_alarm_weeks=50.0)
+    plain = AlertRule(allowance=0.5, min_conversion_change=0.0,
+                      min_segment_conversion_change=0.0, false_alarm_weeks=50.0)
     assert len(find_alerts(rows, plain)) == 1
-    zoned = AlertRule(allowance=0.5, min_conversion_change=0.05, false_alarm_weeks=50.0)
+    zoned = AlertRule(allowance=0.5, min_conversion_change=0.05,
+                      min_segment_conversion_change=0.0, false_alarm_weeks=50.0)
     assert find_alerts(rows, zoned).empty  # allowance 0.5 + 0.05 x 50 = 3.0 > 2
     # a halving of a small channel's conversions (unit 2.5: 1.25 a week) still alerts
     small = band_rows([0.0] * 30).assign(kpi="lead_conversion_rate",
@@ -109,4 +111,20 @@ def test_the_conversion_rate_has_its_own_zone() -> None:
     churn = rows.assign(kpi="churn_rate")
     assert len(find_alerts(churn, zoned)) == 1  # the zone is the conversion rate's only
     channel = rows.assign(segment_type="channel", segment="display")
-    assert len(find_alerts(channel, zoned)) == 1  # ... and the total's: segments are relative
+    assert len(find_alerts(channel, zoned)) == 1  # ... and the total's: segments have their own
+
+
+def test_segments_have_a_smaller_conversion_zone() -> None:
+    # a 4% wander of a large channel (unit 50: 2 a week) against a small channel's halving
+    segment = AlertRule(allowance=0.5, min_conversion_change=0.05,
+                        min_segment_conversion_change=0.03, false_alarm_weeks=50.0)
+    large = band_rows([0.0] * 30).assign(kpi="lead_conversion_rate", segment_type="channel",
+                                         segment="paid_search",
+                                         error=[0.0] * 10 + [-1.9] * 20, unit=50.0)
+    assert find_alerts(large, segment).empty  # allowance 0.5 + 0.03 x 50 = 2.0 > 1.9
+    faster = large.assign(error=[0.0] * 10 + [-2.6] * 20)
+    assert len(find_alerts(faster, segment)) == 1  # 2.6 > 2.0 ...
+    total = faster.assign(segment_type="total", segment="total")
+    assert find_alerts(total, segment).empty  # ... but the total's zone: 0.5 + 0.05 x 50 = 3.0
+    small = large.assign(error=[0.0] * 10 + [-1.25] * 20, unit=2.5)
+    assert len(find_alerts(small, segment)) == 1  # 0.5 + 0.03 x 2.5 = 0.575 < 1.25

@@ -85,3 +85,22 @@ def test_rate_kpis_are_tested_on_their_events() -> None:
     bands = build_bands(rows, config)
     assert (bands["error"].iloc[-5:] < -3.0).all()
     assert bands["events"].iloc[-1] == 10.0
+
+
+def test_cac_is_tested_on_the_customers_behind_it() -> None:
+    # a fixed spend of 10,000 over Poisson(40) new customers; the last 6 weeks buy 20
+    rng = np.random.default_rng(3)
+    customers = rng.poisson(40.0, 120).astype(float)
+    customers[-6:] = 20.0
+    rows = pd.DataFrame({"week": pd.date_range("2024-01-01", periods=120, freq="7D"),
+                         "kpi": "cac", "segment_type": "channel", "segment": "display",
+                         "value": 10_000.0 / customers, "n": customers})
+    config = BandConfig(level_weeks=26, guard_weeks=8, calibration_weeks=52, min_errors=20)
+    bands = build_bands(rows, config)
+    assert (bands["events"] == bands["n"]).all()  # the events are the window's customers ...
+    implied = 10_000.0 / bands["expected"]  # ... against those the expected CAC implies
+    assert np.allclose(bands["expected_events"], implied, equal_nan=True)
+    assert (bands["error"].iloc[-6:] > 2.0).all()  # fewer customers: the CAC's error is up
+    steady = bands["error"].iloc[:-6].dropna()
+    assert len(steady) >= 30 and 0.6 < steady.std() < 1.5
+    assert (steady.abs() < 4.0).all()  # no tail from the ratio's 1 / customers
