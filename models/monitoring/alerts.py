@@ -1,7 +1,8 @@
 """Alerts: a two-sided CUSUM of each series' standardised errors raises one alert per change.
 
 The error of a week is its band's ``error`` (:func:`models.monitoring.bands.week_errors`):
-for rate KPIs the week's events against those expected at the reference rates, otherwise
+for rate KPIs the week's events against those expected at the reference rates, for counts
+and CAC the (new customers') counts against their expectation, otherwise
 ``(value - expected) / scale``, each divided by the autocorrelation ``inflation`` so that sums
 of errors are calibrated. The threshold is set
 so that, under no change, a family of series (one segment type) raises a false alarm about
