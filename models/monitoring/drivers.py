@@ -37,7 +37,7 @@ def decompose(bands: pd.DataFrame, kpi: str, segment_type: str, first_week: pd.T
     -------
     pd.DataFrame
         :data:`DRIVER_COLUMNS` sorted by ``share`` (highest first); ``share`` is the
-        segment's part of the summed contributions, positive when it pushes the same way.
+        segment's part of the deviation (:func:`shares`), positive when it pushes the same way.
     """
     rows = bands.loc[(bands["kpi"] == kpi) & (bands["segment_type"] == segment_type)]
     now = _window(rows, first_week, last_week).groupby("segment")
@@ -56,13 +56,29 @@ def decompose(bands: pd.DataFrame, kpi: str, segment_type: str, first_week: pd.T
         mix = (w1 - w0) * (frame["r0"] - float((w0 * frame["r0"]).sum()))
         rate = w1 * (frame["r1"] - frame["r0"])
     contribution = mix + rate
-    total = float(contribution.sum())
-    share = contribution / total if total != 0 else contribution * 0.0
+    share = shares(contribution)
     out = pd.DataFrame({"segment_type": segment_type, "segment": frame.index.astype("str"),
                         "weight": w1.to_numpy(), "mix": mix.to_numpy(), "rate": rate.to_numpy(),
                         "contribution": contribution.to_numpy(), "share": share.to_numpy()})
     return out.sort_values(["share", "segment"], ascending=[False, True],
                            ignore_index=True)[list(DRIVER_COLUMNS)]
+
+
+def shares(contribution: pd.Series) -> pd.Series:
+    """Each segment's part of the contributions that push the way of their sum.
+
+    The denominator is the sum of the contributions with the sum's sign, not the sum itself.
+    When all push one way the two are equal. When segments push both ways, e.g. inside a
+    channel whose expected leads come from its spend while its teams' come from their own
+    history, the sum can be near zero while its parts are not; dividing by it gave shares
+    of thousands of percent. This way the shares of the segments that push lie in (0, 1]
+    and add to 1, and those that push back are negative and no larger in size.
+    """
+    total = float(contribution.sum())
+    if total == 0.0:
+        return contribution * 0.0
+    pushing = float(contribution.where(contribution * total > 0, 0.0).sum())
+    return contribution / pushing
 
 
 def rank_drivers(bands: pd.DataFrame, kpi: str, types: list[str], first_week: pd.Timestamp,

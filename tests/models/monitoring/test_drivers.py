@@ -50,3 +50,20 @@ def test_ranking_names_the_small_segment_behind_a_change() -> None:
     assert (ranked.iloc[0]["segment_type"], ranked.iloc[0]["segment"]) == ("team", "t1")
     assert concentration(ranked) == "concentrated in team=t1"
     assert describe_drivers(ranked, 1) == "team=t1 100% (rate)"
+
+
+def test_shares_stay_bounded_when_segments_push_both_ways() -> None:
+    # leads: t1 is 40 over its expectation, t2 39 under; the net +1 used to give t1 4000%
+    rows = []
+    for week, t1, t2 in ((REF, 100.0, 100.0), (NOW, 140.0, 61.0)):
+        rows += [(week, "team", "t1", t1, 1.0, 100.0), (week, "team", "t2", t2, 1.0, 100.0)]
+    out = decompose(frame(rows).assign(kpi="leads"), "leads", "team", pd.Timestamp(NOW),
+                    pd.Timestamp(NOW), 1).set_index("segment")
+    assert out.loc["t1", "share"] == pytest.approx(1.0)
+    assert out.loc["t2", "share"] == pytest.approx(-39.0 / 40.0)
+    # one way only: the shares are the parts of the sum, as before
+    same = decompose(frame([(NOW, "team", "t1", 130.0, 1.0, 100.0),
+                            (NOW, "team", "t2", 110.0, 1.0, 100.0)]).assign(kpi="leads"),
+                     "leads", "team", pd.Timestamp(NOW), pd.Timestamp(NOW), 1)
+    assert same.set_index("segment")["share"].to_dict() == pytest.approx({"t1": 0.75,
+                                                                          "t2": 0.25})
