@@ -154,7 +154,9 @@ def summarise(cases: dict[str, list[dict[str, object]]]) -> dict[str, object]:
                              float(np.median(found)) if found else None}
     strict = [r for r in cases["cycle"] if "strict_within_budget" in r]
     if strict:
-        summary["cycle"]["strict_conversion_cycle_only"] = {
+        cycle = summary["cycle"]
+        assert isinstance(cycle, dict)
+        cycle["strict_conversion_cycle_only"] = {
             "detected_within_budget": float(np.mean([r["strict_within_budget"] for r in strict])),
             "detected_at_all": float(np.mean([r["strict_detected"] for r in strict]))}
     all_rows = [r for kind in BUDGET_WEEKS for r in cases[kind]]

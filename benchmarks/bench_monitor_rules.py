@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ import pandas as pd
 from models.io import write_json
 from models.monitoring.alerts import AlertRule, find_alerts
 from models.monitoring.monitor import MonitorConfig
+from models.simulation.drift import Drift
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_monitor import (  # benchmarks/ is not a package
@@ -62,7 +64,7 @@ def with_ratio_cac(bands: pd.DataFrame) -> pd.DataFrame:
     return bands.assign(error=bands["error"].where(~cac, plain))
 
 
-def score(worlds: list[tuple[int, str, object, pd.DataFrame]], rule: AlertRule,
+def score(worlds: Sequence[tuple[int, str, Drift | None, pd.DataFrame]], rule: AlertRule,
           ratio_cac: bool) -> dict[str, object]:
     """Share of changes found within budget per kind, and false alarms per 26 weeks."""
     found: dict[str, list[bool]] = {kind: [] for kind in BUDGET_WEEKS}
@@ -72,7 +74,7 @@ def score(worlds: list[tuple[int, str, object, pd.DataFrame]], rule: AlertRule,
         if drift is None:
             alarms.append(false_alarms(alerts))
             continue
-        row = detection(alerts, bands, drift)  # type: ignore[arg-type]
+        row = detection(alerts, bands, drift)
         found[kind].append(bool(row["within_budget"]))
         if not row["within_budget"]:
             misses.append({"seed": seed, "kind": kind, "delay_weeks": row["delay_weeks"]})
