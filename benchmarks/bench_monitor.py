@@ -9,7 +9,7 @@ after the churn lapse window was shortened).
 Usage: python benchmarks/bench_monitor.py [--seeds 10] [--fresh-offset 400]
            [--out benchmarks/results/monitor.json]
        python benchmarks/bench_monitor.py --offset 2000 --out FILE   (the third held-out set;
-           --offset 3000: the fourth)
+           --offset 3000 and 4000: the fourth and fifth; 5000 is unused)
        python benchmarks/bench_monitor.py --timing-only --large   (re-time the CLI only)
        python benchmarks/bench_monitor.py --tuning --seeds 5 --out t.json --set rule.allowance=1
 """
@@ -45,7 +45,7 @@ from _timing import time_command_on_world  # benchmarks/ is not a package
 # churn evidence and the stage pooling, and 1301-1320 with 1401-1420 for the conversion
 # rest test and zone; all of them again for the CAC's count test, the segments' conversion
 # zone and the 104-week false-alarm target (the burned sets 1xx-8xx as checks; the third
-# and a fourth set, 3101.., 3201.., 3301.., 3401.. with --offset 3000, run once after).
+# a fourth and a fifth set, --offset 3000 and 4000, run once after).
 TUNING_SEEDS = [1, *range(1101, 1111), *range(1201, 1211), *range(1301, 1321),
                 *range(1401, 1421)]
 KIND_SEEDS = {"churn": 100, "cycle": 200, "conversion": 300, "none": 400}
