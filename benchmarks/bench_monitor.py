@@ -44,8 +44,8 @@ from _timing import time_command_on_world  # benchmarks/ is not a package
 # the no-drift worlds 1406-1410 for the spend-aware volumes, 1101-1110 and 1201-1210 for the
 # churn evidence and the stage pooling, and 1301-1320 with 1401-1420 for the conversion
 # rest test and zone; all of them again for the CAC's count test, the segments' conversion
-# zone and the 104-week false-alarm target (the burned sets 1xx-8xx as checks; the third
-# a fourth and a fifth set, --offset 3000 and 4000, run once after).
+# zone and the 104-week false-alarm target (the burned sets 1xx-8xx as checks; the third,
+# fourth and fifth sets, --offset 2000, 3000 and 4000, each run once after).
 TUNING_SEEDS = [1, *range(1101, 1111), *range(1201, 1211), *range(1301, 1321),
                 *range(1401, 1421)]
 KIND_SEEDS = {"churn": 100, "cycle": 200, "conversion": 300, "none": 400}

@@ -31,11 +31,11 @@ from models.simulation.drift import Drift
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_monitor import (  # benchmarks/ is not a package
     BUDGET_WEEKS,
-    KIND_SEEDS,
     detection,
     draw_drift,
     false_alarms,
     monitor,
+    seed_ranges,
 )
 
 DEFAULT = AlertRule()
@@ -92,8 +92,8 @@ def main() -> None:
     args = parser.parse_args()
     config = MonitorConfig(report_weeks=60, drill_limit=0)
     worlds = []
-    for kind, base in KIND_SEEDS.items():
-        for seed in range(args.offset + base + 1, args.offset + base + 1 + args.seeds):
+    for kind, (first, last) in seed_ranges(args.offset, args.seeds).items():
+        for seed in range(first, last + 1):
             drift = None if kind == "none" else draw_drift(kind, seed)
             _, bands, seconds = monitor(seed, () if drift is None else (drift,), config)
             worlds.append((seed, kind, drift, bands))
@@ -103,8 +103,7 @@ def main() -> None:
         print(f"{name}: {result['within_budget']:.3f} within budget, "
               f"{result['false_alarms_per_26_weeks']:.3f} false alarms per 26 weeks")
     write_json(Path(args.out), {"offset": args.offset, "seeds_per_kind": args.seeds,
-                                "seeds": {k: [args.offset + b + 1, args.offset + b + args.seeds]
-                                          for k, b in KIND_SEEDS.items()},
+                                "seeds": seed_ranges(args.offset, args.seeds),
                                 "variants": results})
 
 

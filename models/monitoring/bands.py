@@ -222,7 +222,7 @@ def cost_events(values: np.ndarray, expected: np.ndarray,
 
 
 def week_errors(series: pd.DataFrame, weeks: pd.DatetimeIndex, keys: pd.DataFrame,
-                values: np.ndarray, expected: np.ndarray, spread: np.ndarray,
+                values: np.ndarray, rows: np.ndarray, expected: np.ndarray, spread: np.ndarray,
                 config: BandConfig) -> dict[str, np.ndarray]:
     """Events, expected events, the standardised error and its unit of every (series, week).
 
@@ -232,7 +232,8 @@ def week_errors(series: pd.DataFrame, weeks: pd.DatetimeIndex, keys: pd.DataFram
     implies (:func:`cost_events`; fewer customers is a higher CAC, so the sign flips); the
     other KPIs on ``(value - expected) / spread``. ``unit`` is the standardised size of a
     100% change of the expectation (for the cycles, of the week's summed lateness), used by
-    the alert rule's ``min_change`` and ``min_cycle_change``.
+    the alert rule's ``min_change`` and ``min_cycle_change``. ``rows`` is the (series x week)
+    matrix of ``n``.
     """
     nan = np.full(values.shape, np.nan)
     events = wide_values(series, weeks, "events")[1] if "events" in series else nan
@@ -240,7 +241,7 @@ def week_errors(series: pd.DataFrame, weeks: pd.DatetimeIndex, keys: pd.DataFram
         if "expected_events" in series else nan
     kpi = keys["kpi"].to_numpy()[:, None]
     is_count, is_cost = np.isin(kpi, COUNT_KPIS), np.isin(kpi, COST_KPIS)
-    customers, implied = cost_events(values, expected, wide_values(series, weeks, "n")[1])
+    customers, implied = cost_events(values, expected, rows)
     events = np.where(is_count, values, np.where(is_cost, customers, events))
     expected_events = np.where(is_count, expected, np.where(is_cost, implied, expected_events))
     plain = np.divide(values - expected, spread, out=nan.copy(), where=spread > 0)
@@ -277,10 +278,10 @@ def build_bands(series: pd.DataFrame, config: BandConfig,
     """
     weeks = pd.DatetimeIndex(np.sort(series["week"].unique()))
     keys, values = wide_values(series, weeks)
-    replaced = None if override is None else override(
-        keys, weeks, values, wide_values(series, weeks, "n")[1])
+    rows = wide_values(series, weeks, "n")[1]
+    replaced = None if override is None else override(keys, weeks, values, rows)
     expected, scale, inflation = forecast(values, config, replaced)
-    tested = week_errors(series, weeks, keys, values, expected, scale * inflation, config)
+    tested = week_errors(series, weeks, keys, values, rows, expected, scale * inflation, config)
     family = keys.groupby(["segment_type"])["kpi"].transform("size").to_numpy()
     z = np.array([bonferroni_z(config.interval_level, int(m)) for m in family])[:, None]
     n_weeks = len(weeks)
@@ -290,9 +291,7 @@ def build_bands(series: pd.DataFrame, config: BandConfig,
         "value": values.ravel(), "expected": expected.ravel(),
         "lower": np.maximum(expected - z * scale, 0.0).ravel(),  # every KPI is >= 0
         "upper": (expected + z * scale).ravel(),
-        "scale": scale.ravel(), "inflation": inflation.ravel(),
+        "scale": scale.ravel(), "inflation": inflation.ravel(), "n": rows.ravel(),
         **{name: column.ravel() for name, column in tested.items()}})
-    n = series.set_index([*SERIES_KEYS, "week"])["n"]
-    out = out.join(n, on=[*SERIES_KEYS, "week"])
     out = out.loc[out["value"].notna()].reset_index(drop=True)
     return out[list(BAND_COLUMNS)]
