@@ -49,6 +49,9 @@ class BandConfig:
     horizon_weeks : int
         Span over which sums of errors are calibrated for autocorrelation (the detection
         delay that matters).
+    pool_dispersion : bool
+        Pool each tested series' error divisor with those of its KPI and segment type
+        (:func:`pooled_divisors`), except churn's (:data:`UNPOOLED_KPIS`).
     """
 
     interval_level: float = 0.95
@@ -57,6 +60,7 @@ class BandConfig:
     calibration_weeks: int = 52
     min_errors: int = 20
     horizon_weeks: int = 8
+    pool_dispersion: bool = True
 
 
 def trailing_windows(values: np.ndarray, width: int, gap: int) -> np.ndarray:
@@ -170,22 +174,74 @@ def freeman_tukey(events: np.ndarray, expected: np.ndarray) -> np.ndarray:
     return np.sqrt(events) + np.sqrt(events + 1.0) - np.sqrt(4.0 * np.maximum(expected, 0.0) + 1.0)
 
 
-def count_errors(events: np.ndarray, expected: np.ndarray,
-                 config: BandConfig) -> tuple[np.ndarray, np.ndarray]:
+# Sampling variance of the log of a divisor estimated from n past errors: the robust sd's
+# (about 1.36 / n; the median absolute deviation is 37% efficient at the normal) plus the
+# AR(1) inflation's (about 0.77 / n: log inflation ~ 0.875 rho near rho = 0, var(rho) ~ 1 / n).
+DIVISOR_LOG_VARIANCE = 2.13
+MIN_POOLED_SERIES = 3
+# Churn's weighted silences are not counts of like events: how far they spread around a
+# Poisson count depends on each channel's customers (their rhythms and ages), so their
+# divisors differ for real between segments and are not pooled (pooling them lost 2 of 20
+# display churn changes on the burned held-out worlds; docs/monitoring.md).
+UNPOOLED_KPIS = ("churn_rate",)
+
+
+def pooled_divisors(divisor: np.ndarray, n_errors: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Each series' divisor shrunk, in logs, towards its group's median in the same week.
+
+    A divisor estimated from about 52 past errors is itself noisy (a standard deviation of
+    about 20% in logs), and that noise costs detection power: an overestimate slows every
+    alert of its series, an underestimate raises false alarms. Series of one KPI and segment
+    type (the channels' conversion, say) share most of their dispersion, so each divisor is
+    pulled towards the group's median by empirical Bayes: the weight kept on its own
+    estimate is ``tau^2 / (tau^2 + v)``, with ``v`` its sampling variance
+    (:data:`DIVISOR_LOG_VARIANCE` / n) and ``tau^2`` the variance between the group's log
+    divisors beyond their sampling variance, averaged over the weeks so far. Where the
+    series really differ, ``tau^2`` is large and each keeps its own; groups of fewer than
+    :data:`MIN_POOLED_SERIES` series with a divisor in a week keep their own too.
+    """
+    logs = np.log(np.where(divisor > 0, divisor, np.nan))
+    noise = DIVISOR_LOG_VARIANCE / np.maximum(n_errors, 1)
+    out = logs.copy()
+    for group in np.unique(groups):
+        rows = groups == group
+        block = logs[rows]
+        usable = np.sum(~np.isnan(block), axis=0) >= MIN_POOLED_SERIES
+        if not usable.any():
+            continue
+        own, sampling = block[:, usable], np.where(np.isnan(block[:, usable]), np.nan,
+                                                   noise[rows][:, usable])
+        centre = np.nanmedian(own, axis=0)
+        excess = np.nanvar(own, axis=0, ddof=1) - np.nanmean(sampling, axis=0)
+        # averaged over the weeks so far: a handful of series gives a noisy variance
+        between = np.maximum(np.cumsum(excess) / np.arange(1, excess.size + 1), 0.0)
+        weight = between / (between + sampling)
+        shrunk = centre + weight * (own - centre)
+        block[:, usable] = np.where(np.isnan(own), np.nan, shrunk)
+        out[rows] = block
+    return np.exp(out)
+
+
+def count_errors(events: np.ndarray, expected: np.ndarray, config: BandConfig,
+                 groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Standardised errors of weekly event counts against their expectation, and their unit.
 
     The Freeman-Tukey residual is divided by the robust spread of the series' own past
     residuals (``calibration_weeks`` ending ``guard_weeks`` back): over-dispersion beyond
     Poisson, or under it for a conditional count such as the cycle's lateness, is measured,
-    not assumed. Then by the autocorrelation inflation, as for the other series. The unit is
-    the standardised size of a 100% change of the expectation (the residual of ``(1 + d) E``
-    is about ``d sqrt(E)``).
+    not assumed. Then by the autocorrelation inflation, as for the other series. With
+    ``groups`` (one label per series, e.g. KPI and segment type), each series' divisor is
+    pooled with its group's (:func:`pooled_divisors`). The unit is the standardised size of
+    a 100% change of the expectation (the residual of ``(1 + d) E`` is about ``d sqrt(E)``).
     """
     residual = freeman_tukey(events, expected)
     gap, width, floor = config.guard_weeks, config.calibration_weeks, config.min_errors
     spread = MAD_TO_SD * trailing_abs_median(residual, width, gap, floor)
     scaled = np.divide(residual, spread, out=np.full(residual.shape, np.nan), where=spread > 0)
     divisor = spread * autocorrelation_inflation(scaled, width, gap, floor, config.horizon_weeks)
+    if groups is not None:
+        n_errors = np.sum(~np.isnan(trailing_windows(residual, width, gap)), axis=2)
+        divisor = pooled_divisors(divisor, n_errors, groups)
     nan = np.full(residual.shape, np.nan)
     return (np.divide(residual, divisor, out=nan.copy(), where=divisor > 0),
             np.divide(np.sqrt(np.maximum(expected, 0.0)), divisor, out=nan.copy(),
@@ -246,7 +302,12 @@ def week_errors(series: pd.DataFrame, weeks: pd.DatetimeIndex, keys: pd.DataFram
     expected_events = np.where(is_count, expected, np.where(is_cost, implied, expected_events))
     plain = np.divide(values - expected, spread, out=nan.copy(), where=spread > 0)
     plain_unit = np.divide(np.abs(expected), spread, out=nan.copy(), where=spread > 0)
-    counted, count_unit = count_errors(events, expected_events, config)
+    groups = None
+    if config.pool_dispersion:  # one group per KPI and segment type; churn series alone
+        alone = keys["kpi"].isin(UNPOOLED_KPIS)
+        groups = (keys["kpi"] + "|" + keys["segment_type"]).where(
+            ~alone, "alone|" + keys.index.astype(str)).to_numpy()
+    counted, count_unit = count_errors(events, expected_events, config, groups)
     tested = ~np.isnan(expected_events).all(axis=1)[:, None]
     unit = np.where(tested, count_unit, plain_unit)
     return {"events": events, "expected_events": expected_events,

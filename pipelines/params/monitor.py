@@ -54,7 +54,8 @@ def parse_monitor(section: dict[str, Any], seed: int) -> MonitorParams:
     bands = BandConfig(
         interval_level=number(section, "interval_level", SECTION, 0.5, 0.9999),
         level_weeks=level_weeks, guard_weeks=guard_weeks,
-        calibration_weeks=_int(section, "calibration_weeks", 156))
+        calibration_weeks=_int(section, "calibration_weeks", 156),
+        pool_dispersion=_later(section, "pool_dispersion", BandConfig.pool_dispersion, flag))
     rule = AlertRule(allowance=number(section, "allowance", SECTION, 0.0, 10.0),
                      min_change=number(section, "min_change", SECTION, 0.0, 1.0),
                      min_cycle_change=number(section, "min_cycle_change", SECTION, 0.0, 1.0),
