@@ -1,15 +1,18 @@
 """Alert rules compared on the same worlds: the bands are computed once, the rules scored on them.
 
 The costly part of a monitoring run is the KPI series and their bands; the alert rule (CUSUM
-threshold, indifference zones) and the CAC's test act on the bands alone. This benchmark
-builds each world's bands once, with today's defaults, and scores every variant in
-:data:`VARIANTS` on them, with the detection and false-alarm measures of
-``bench_monitor.py``. It reproduces the session-30 choice of the CAC's count test, the
-segments' conversion zone and the 104-week false-alarm target (docs/monitoring.md).
+threshold, indifference zones), the CAC's test and the pooling of the error divisors act on
+the bands' events alone. This benchmark builds each world's bands once, with today's
+defaults, and scores every variant in :data:`VARIANTS` on them, with the detection and
+false-alarm measures of ``bench_monitor.py``. It reproduces the session-30 choice (the CAC's
+count test, the segments' conversion zone, the 104-week false-alarm target) and the
+session-31 one (divisors pooled by KPI and segment type, churn's alone; a 78-week target
+tried with it and withdrawn after the sixth held-out set); see docs/monitoring.md.
 Usage: python benchmarks/bench_monitor_rules.py [--offset 1000] [--seeds 10]
            [--out benchmarks/results/monitor_rules.json]
---offset 1000 runs tuning seeds (1101.., 1201.., 1301.., 1401..; the choice also used
-1311-1320 and 1411-1420); 0 and 400 the burned held-out sets 1xx-4xx and 5xx-8xx.
+--offset 1000 runs tuning seeds (1101.., 1201.., 1301.., 1401..; the choices also used
+1311-1320 and 1411-1420, and session 31 also 1111-1120 and 1211-1220); 0 and 400 the burned
+held-out sets 1xx-4xx and 5xx-8xx.
 """
 
 from __future__ import annotations
@@ -25,6 +28,14 @@ import pandas as pd
 
 from models.io import write_json
 from models.monitoring.alerts import AlertRule, find_alerts
+from models.monitoring.bands import (
+    COST_KPIS,
+    SERIES_KEYS,
+    BandConfig,
+    count_errors,
+    dispersion_groups,
+    wide_values,
+)
 from models.monitoring.monitor import MonitorConfig
 from models.simulation.drift import Drift
 
@@ -39,21 +50,57 @@ from bench_monitor import (  # benchmarks/ is not a package
 )
 
 DEFAULT = AlertRule()
-# name -> (rule, whether CAC keeps the old ratio test)
-VARIANTS: dict[str, tuple[AlertRule, bool]] = {
+AT_78 = dataclasses.replace(DEFAULT, false_alarm_weeks=78.0)
+# name -> (rule, whether CAC keeps the old ratio test, how divisors are pooled: "off", "on"
+# as today (churn's alone) or "all" (churn's too))
+VARIANTS: dict[str, tuple[AlertRule, bool, str]] = {
     "before (208 weeks, CAC ratio, no segment zone)": (dataclasses.replace(
-        DEFAULT, false_alarm_weeks=208.0, min_segment_conversion_change=0.0), True),
-    "104 weeks alone": (dataclasses.replace(DEFAULT, min_segment_conversion_change=0.0), True),
+        DEFAULT, false_alarm_weeks=208.0, min_segment_conversion_change=0.0), True, "off"),
+    "104 weeks alone": (dataclasses.replace(
+        DEFAULT, min_segment_conversion_change=0.0), True, "off"),
     "CAC on its customers": (dataclasses.replace(
-        DEFAULT, false_alarm_weeks=208.0, min_segment_conversion_change=0.0), False),
+        DEFAULT, false_alarm_weeks=208.0, min_segment_conversion_change=0.0), False, "off"),
     "CAC on its customers, 104 weeks": (dataclasses.replace(
-        DEFAULT, min_segment_conversion_change=0.0), False),
-    "today (CAC on its customers, 104 weeks, segment zone 0.03)": (DEFAULT, False),
-    "today, zone 0.03 on the total too": (dataclasses.replace(
-        DEFAULT, min_conversion_change=0.03), False),
-    "today, zone 0.05 on the segments too": (dataclasses.replace(
-        DEFAULT, min_segment_conversion_change=0.05), False),
+        DEFAULT, min_segment_conversion_change=0.0), False, "off"),
+    "session 30 (CAC on its customers, 104 weeks, segment zone 0.03)": (DEFAULT, False, "off"),
+    "session 30, zone 0.03 on the total too": (dataclasses.replace(
+        DEFAULT, min_conversion_change=0.03), False, "off"),
+    "session 30, zone 0.05 on the segments too": (dataclasses.replace(
+        DEFAULT, min_segment_conversion_change=0.05), False, "off"),
+    "session 30 at 78 weeks": (AT_78, False, "off"),
+    "pooled divisors, churn's too": (DEFAULT, False, "all"),
+    "today (session 30 with pooled divisors, churn's alone)": (DEFAULT, False, "on"),
+    "today at 78 weeks (run once on the sixth set, withdrawn)": (AT_78, False, "on"),
 }
+
+
+def with_divisors(bands: pd.DataFrame, pool: str) -> pd.DataFrame:
+    """The bands with the event tests' errors and units recomputed under ``pool``.
+
+    Rebuilds the (series x week) events and expectations from the bands and divides their
+    residuals as :func:`models.monitoring.bands.count_errors` does, with the divisors
+    pooled as ``pool`` says. Weeks the bands leave out (too few rows) are missing from the
+    divisors' windows here; on the tuning worlds "on" reproduces the bands' own alerts.
+    """
+    weeks = pd.DatetimeIndex(np.sort(bands["week"].unique()))
+    keys, events = wide_values(bands, weeks, "events")
+    expected = wide_values(bands, weeks, "expected_events")[1]
+    config = BandConfig(pool_dispersion=pool != "off")
+    groups = dispersion_groups(keys, config)
+    if pool == "all":
+        groups = (keys["kpi"] + "|" + keys["segment_type"]).to_numpy()
+    error, unit = count_errors(events, expected, config, groups)
+    error = np.where(keys["kpi"].isin(COST_KPIS).to_numpy()[:, None], -error, error)
+    tested = np.repeat(~np.isnan(expected).all(axis=1), len(weeks))
+    fresh = pd.DataFrame({"week": np.tile(weeks.to_numpy(), len(keys)),
+                          **{key: np.repeat(keys[key].to_numpy(), len(weeks))
+                             for key in SERIES_KEYS},
+                          "new_error": error.ravel(), "new_unit": unit.ravel(),
+                          "tested": tested})
+    merged = bands.merge(fresh, on=["week", *SERIES_KEYS], how="left", validate="one_to_one")
+    return merged.assign(error=merged["error"].where(~merged["tested"], merged["new_error"]),
+                         unit=merged["unit"].where(~merged["tested"], merged["new_unit"]))[
+        list(bands.columns)]
 
 
 def with_ratio_cac(bands: pd.DataFrame) -> pd.DataFrame:
@@ -65,11 +112,12 @@ def with_ratio_cac(bands: pd.DataFrame) -> pd.DataFrame:
 
 
 def score(worlds: Sequence[tuple[int, str, Drift | None, pd.DataFrame]], rule: AlertRule,
-          ratio_cac: bool) -> dict[str, object]:
+          ratio_cac: bool, pool: str) -> dict[str, object]:
     """Share of changes found within budget per kind, and false alarms per 26 weeks."""
     found: dict[str, list[bool]] = {kind: [] for kind in BUDGET_WEEKS}
     alarms, misses = [], []
-    for seed, kind, drift, bands in worlds:
+    for seed, kind, drift, built in worlds:
+        bands = with_divisors(built, pool)
         alerts = find_alerts(with_ratio_cac(bands) if ratio_cac else bands, rule)
         if drift is None:
             alarms.append(false_alarms(alerts))
@@ -98,7 +146,8 @@ def main() -> None:
             _, bands, seconds = monitor(seed, () if drift is None else (drift,), config)
             worlds.append((seed, kind, drift, bands))
             print(kind, seed, f"{seconds:.1f} s", flush=True)
-    results = {name: score(worlds, rule, ratio) for name, (rule, ratio) in VARIANTS.items()}
+    results = {name: score(worlds, rule, ratio, pool)
+               for name, (rule, ratio, pool) in VARIANTS.items()}
     for name, result in results.items():
         print(f"{name}: {result['within_budget']:.3f} within budget, "
               f"{result['false_alarms_per_26_weeks']:.3f} false alarms per 26 weeks")

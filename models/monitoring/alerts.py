@@ -62,7 +62,7 @@ class AlertRule:
     min_cycle_change: float = 0.03
     min_conversion_change: float = 0.05
     min_segment_conversion_change: float = 0.03
-    false_alarm_weeks: float = 78.0
+    false_alarm_weeks: float = 104.0
     merge_weeks: int = 4
 
 

@@ -222,6 +222,20 @@ def pooled_divisors(divisor: np.ndarray, n_errors: np.ndarray, groups: np.ndarra
     return np.exp(out)
 
 
+def dispersion_groups(keys: pd.DataFrame, config: BandConfig) -> np.ndarray | None:
+    """One group label per series for :func:`pooled_divisors`; None when pooling is off.
+
+    The label is the series' KPI and segment type; churn's series each stand alone
+    (:data:`UNPOOLED_KPIS`).
+    """
+    if not config.pool_dispersion:
+        return None
+    alone = keys["kpi"].isin(UNPOOLED_KPIS)
+    labels = (keys["kpi"] + "|" + keys["segment_type"]).where(
+        ~alone, "alone|" + keys.index.astype(str))
+    return labels.to_numpy()
+
+
 def count_errors(events: np.ndarray, expected: np.ndarray, config: BandConfig,
                  groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Standardised errors of weekly event counts against their expectation, and their unit.
@@ -302,12 +316,8 @@ def week_errors(series: pd.DataFrame, weeks: pd.DatetimeIndex, keys: pd.DataFram
     expected_events = np.where(is_count, expected, np.where(is_cost, implied, expected_events))
     plain = np.divide(values - expected, spread, out=nan.copy(), where=spread > 0)
     plain_unit = np.divide(np.abs(expected), spread, out=nan.copy(), where=spread > 0)
-    groups = None
-    if config.pool_dispersion:  # one group per KPI and segment type; churn series alone
-        alone = keys["kpi"].isin(UNPOOLED_KPIS)
-        groups = (keys["kpi"] + "|" + keys["segment_type"]).where(
-            ~alone, "alone|" + keys.index.astype(str)).to_numpy()
-    counted, count_unit = count_errors(events, expected_events, config, groups)
+    counted, count_unit = count_errors(events, expected_events, config,
+                                       dispersion_groups(keys, config))
     tested = ~np.isnan(expected_events).all(axis=1)[:, None]
     unit = np.where(tested, count_unit, plain_unit)
     return {"events": events, "expected_events": expected_events,
