@@ -9,7 +9,7 @@ after the churn lapse window was shortened).
 Usage: python benchmarks/bench_monitor.py [--seeds 10] [--fresh-offset 400]
            [--out benchmarks/results/monitor.json]
        python benchmarks/bench_monitor.py --offset 2000 --out FILE   (the third held-out set;
-           --offset 3000 and 4000: the fourth and fifth; 5000 is unused)
+           --offset 3000 to 6000: the fourth to seventh; 7000 is unused)
        python benchmarks/bench_monitor.py --timing-only --large   (re-time the CLI only)
        python benchmarks/bench_monitor.py --tuning --seeds 5 --out t.json --set rule.allowance=1
 """
@@ -45,8 +45,10 @@ from _timing import time_command_on_world  # benchmarks/ is not a package
 # churn evidence and the stage pooling, and 1301-1320 with 1401-1420 for the conversion
 # rest test and zone; all of them again for the CAC's count test, the segments' conversion
 # zone and the 104-week false-alarm target (the burned sets 1xx-8xx as checks; the third,
-# fourth and fifth sets, --offset 2000, 3000 and 4000, each run once after).
-TUNING_SEEDS = [1, *range(1101, 1111), *range(1201, 1211), *range(1301, 1321),
+# fourth and fifth sets, --offset 2000, 3000 and 4000, each run once after); session 31's
+# pooled divisors on 1101-1120, 1201-1220, 1301-1320 and 1401-1420 (the sixth set, --offset
+# 5000, run once with a 78-week target, then withdrawn; the seventh, 6000, run once after).
+TUNING_SEEDS = [1, *range(1101, 1121), *range(1201, 1221), *range(1301, 1321),
                 *range(1401, 1421)]
 KIND_SEEDS = {"churn": 100, "cycle": 200, "conversion": 300, "none": 400}
 TUNING_OFFSET = 1000  # --tuning: seeds 1101.., 1201.., 1301.., 1401.. (used to choose defaults)
