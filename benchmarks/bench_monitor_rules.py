@@ -29,11 +29,11 @@ import pandas as pd
 from models.io import write_json
 from models.monitoring.alerts import AlertRule, find_alerts
 from models.monitoring.bands import (
-    COST_KPIS,
     SERIES_KEYS,
+    UNPOOLED_KPIS,
     BandConfig,
-    count_errors,
     dispersion_groups,
+    event_errors,
     wide_values,
 )
 from models.monitoring.monitor import MonitorConfig
@@ -86,11 +86,8 @@ def with_divisors(bands: pd.DataFrame, pool: str) -> pd.DataFrame:
     keys, events = wide_values(bands, weeks, "events")
     expected = wide_values(bands, weeks, "expected_events")[1]
     config = BandConfig(pool_dispersion=pool != "off")
-    groups = dispersion_groups(keys, config)
-    if pool == "all":
-        groups = (keys["kpi"] + "|" + keys["segment_type"]).to_numpy()
-    error, unit = count_errors(events, expected, config, groups)
-    error = np.where(keys["kpi"].isin(COST_KPIS).to_numpy()[:, None], -error, error)
+    groups = dispersion_groups(keys, config, unpooled=() if pool == "all" else UNPOOLED_KPIS)
+    error, unit = event_errors(keys, events, expected, config, groups)
     tested = np.repeat(~np.isnan(expected).all(axis=1), len(weeks))
     fresh = pd.DataFrame({"week": np.tile(weeks.to_numpy(), len(keys)),
                           **{key: np.repeat(keys[key].to_numpy(), len(weeks))
@@ -112,12 +109,11 @@ def with_ratio_cac(bands: pd.DataFrame) -> pd.DataFrame:
 
 
 def score(worlds: Sequence[tuple[int, str, Drift | None, pd.DataFrame]], rule: AlertRule,
-          ratio_cac: bool, pool: str) -> dict[str, object]:
+          ratio_cac: bool) -> dict[str, object]:
     """Share of changes found within budget per kind, and false alarms per 26 weeks."""
     found: dict[str, list[bool]] = {kind: [] for kind in BUDGET_WEEKS}
     alarms, misses = [], []
-    for seed, kind, drift, built in worlds:
-        bands = with_divisors(built, pool)
+    for seed, kind, drift, bands in worlds:
         alerts = find_alerts(with_ratio_cac(bands) if ratio_cac else bands, rule)
         if drift is None:
             alarms.append(false_alarms(alerts))
@@ -146,7 +142,10 @@ def main() -> None:
             _, bands, seconds = monitor(seed, () if drift is None else (drift,), config)
             worlds.append((seed, kind, drift, bands))
             print(kind, seed, f"{seconds:.1f} s", flush=True)
-    results = {name: score(worlds, rule, ratio, pool)
+    pooled = {pool: [(seed, kind, drift, with_divisors(bands, pool))
+                     for seed, kind, drift, bands in worlds]
+              for pool in sorted({pool for _, _, pool in VARIANTS.values()})}
+    results = {name: score(pooled[pool], rule, ratio)
                for name, (rule, ratio, pool) in VARIANTS.items()}
     for name, result in results.items():
         print(f"{name}: {result['within_budget']:.3f} within budget, "

@@ -222,15 +222,16 @@ def pooled_divisors(divisor: np.ndarray, n_errors: np.ndarray, groups: np.ndarra
     return np.exp(out)
 
 
-def dispersion_groups(keys: pd.DataFrame, config: BandConfig) -> np.ndarray | None:
+def dispersion_groups(keys: pd.DataFrame, config: BandConfig,
+                      unpooled: tuple[str, ...] = UNPOOLED_KPIS) -> np.ndarray | None:
     """One group label per series for :func:`pooled_divisors`; None when pooling is off.
 
-    The label is the series' KPI and segment type; churn's series each stand alone
-    (:data:`UNPOOLED_KPIS`).
+    The label is the series' KPI and segment type; the series of ``unpooled`` KPIs (churn's,
+    :data:`UNPOOLED_KPIS`) each stand alone.
     """
     if not config.pool_dispersion:
         return None
-    alone = keys["kpi"].isin(UNPOOLED_KPIS)
+    alone = keys["kpi"].isin(unpooled)
     labels = (keys["kpi"] + "|" + keys["segment_type"]).where(
         ~alone, "alone|" + keys.index.astype(str))
     return labels.to_numpy()
@@ -260,6 +261,18 @@ def count_errors(events: np.ndarray, expected: np.ndarray, config: BandConfig,
     return (np.divide(residual, divisor, out=nan.copy(), where=divisor > 0),
             np.divide(np.sqrt(np.maximum(expected, 0.0)), divisor, out=nan.copy(),
                       where=divisor > 0))
+
+
+def event_errors(keys: pd.DataFrame, events: np.ndarray, expected_events: np.ndarray,
+                 config: BandConfig, groups: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`count_errors` of every series, with the sign turned for the cost KPIs.
+
+    A CAC is tested on the new customers behind it (:func:`cost_events`): fewer customers
+    is a higher CAC, so its error is the customers' error negated.
+    """
+    counted, unit = count_errors(events, expected_events, config, groups)
+    is_cost = keys["kpi"].isin(COST_KPIS).to_numpy()[:, None]
+    return np.where(is_cost, -counted, counted), unit
 
 
 def bonferroni_z(interval_level: float, n_series: int) -> float:
@@ -316,13 +329,12 @@ def week_errors(series: pd.DataFrame, weeks: pd.DatetimeIndex, keys: pd.DataFram
     expected_events = np.where(is_count, expected, np.where(is_cost, implied, expected_events))
     plain = np.divide(values - expected, spread, out=nan.copy(), where=spread > 0)
     plain_unit = np.divide(np.abs(expected), spread, out=nan.copy(), where=spread > 0)
-    counted, count_unit = count_errors(events, expected_events, config,
+    counted, count_unit = event_errors(keys, events, expected_events, config,
                                        dispersion_groups(keys, config))
     tested = ~np.isnan(expected_events).all(axis=1)[:, None]
-    unit = np.where(tested, count_unit, plain_unit)
     return {"events": events, "expected_events": expected_events,
-            "error": np.where(tested, np.where(is_cost, -counted, counted), plain),
-            "unit": unit}
+            "error": np.where(tested, counted, plain),
+            "unit": np.where(tested, count_unit, plain_unit)}
 
 
 def build_bands(series: pd.DataFrame, config: BandConfig,
